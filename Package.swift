@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+// dxemu: a packet-level data-plane emulator for AWS Direct Connect / VPN failover.
+//
+// Modules depend one way (see docs/ARCHITECTURE.md):
+//   PacketWire, RouteLookup            leaves, no dependencies
+//   Capture        -> CPcap, PacketWire
+//   Inspect        -> Capture, PacketWire
+//   dxemu (CLI)    -> everything above + swift-argument-parser
+import PackageDescription
+
+let package = Package(
+    name: "dxemu",
+    products: [
+        .executable(name: "dxemu", targets: ["dxemu"]),
+        .library(name: "NetAddress", targets: ["NetAddress"]),
+        .library(name: "PacketWire", targets: ["PacketWire"]),
+        .library(name: "Capture", targets: ["Capture"]),
+        .library(name: "RouteLookup", targets: ["RouteLookup"]),
+        .library(name: "Inspect", targets: ["Inspect"]),
+        .library(name: "Report", targets: ["Report"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
+        ),
+        .target(name: "NetAddress"),
+        .target(name: "DeterministicRandom"),
+        .target(name: "PacketWire", dependencies: ["NetAddress"]),
+        .target(name: "RouteLookup", dependencies: ["NetAddress"]),
+        .target(name: "Capture", dependencies: ["CPcap", "PacketWire"]),
+        .target(name: "Inspect", dependencies: ["Capture", "PacketWire"]),
+        .target(name: "SampleCaptures", dependencies: ["Capture", "PacketWire", "NetAddress", "DeterministicRandom"]),
+        .target(name: "Report", dependencies: ["Inspect", "Capture", "PacketWire"]),
+        .executableTarget(
+            name: "dxemu",
+            dependencies: [
+                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
+        .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "NetAddress"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "PacketWire"]),
+        .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "PacketWire"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect"]),
+        .testTarget(name: "RouteLookupTests", dependencies: ["RouteLookup"]),
+        .testTarget(name: "dxemuTests", dependencies: ["dxemu"]),
+    ]
+)
