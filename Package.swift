@@ -43,12 +43,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "NetAddress"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "PacketWire"]),
-        .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "PacketWire"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "PacketWire", "SampleCaptures", "TestSupport"]),
+        .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "PacketWire", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect"]),
         .testTarget(name: "RouteLookupTests", dependencies: ["RouteLookup"]),
-        .testTarget(name: "dxemuTests", dependencies: ["dxemu"]),
+        .testTarget(name: "dxemuTests", dependencies: ["dxemu", "TestSupport"]),
     ]
 )

@@ -24,16 +24,19 @@ public final class CaptureWriter {
     public init(path: String, linkType: LinkType, snapLength: Int = 262_144) throws(CaptureError) {
         self.path = path
         self.linkType = linkType
-        guard let p = pcap_open_dead_with_tstamp_precision(Int32(bitPattern: linkType.rawValue), Int32(snapLength),
+        // pcap_open_dead takes a DLT value: LINKTYPE_RAW (101) is DLT_RAW here.
+        let dlt = linkType == .raw || linkType == .rawLegacy14 ? Int32(DLT_RAW) : Int32(bitPattern: linkType.rawValue)
+        guard let p = pcap_open_dead_with_tstamp_precision(dlt, Int32(snapLength),
                                                            UInt32(PCAP_TSTAMP_PRECISION_NANO)) else {
             throw CaptureError(path: path, reason: "libpcap cannot write link type \(linkType)")
         }
-        dead = p
         guard let d = pcap_dump_open(p, path) else {
+            // Thrown before every property is set, so deinit does not run: close here.
             let message = String(cString: pcap_geterr(p))
             pcap_close(p)
             throw CaptureError(path: path, reason: "cannot create the file (libpcap: \(message))")
         }
+        dead = p
         dumper = d
     }
 
