@@ -25,6 +25,8 @@ public struct FrameColumns: Sendable, Equatable {
     public var udpDestinationPort: [UInt16] = []
     /// Whether the outermost IP datagram is a fragment (first or later).
     public var outerFragment: FragmentPosition = .whole
+    /// The outermost datagram's identification (names the datagram of a fragment).
+    public var outerIdentification: UInt32 = 0
 
     /// The column names, in order (also the header of `inspect --packets`).
     public static let header = "frame.number,frame.len,ip.src,ip.dst,ipv6.src,ipv6.dst,ip.proto,ipv6.nxt,tcp.srcport,tcp.dstport,udp.srcport,udp.dstport"
@@ -72,7 +74,10 @@ public struct FrameColumns: Sendable, Equatable {
         default:
             return
         }
-        if depth == 0 { outerFragment = layer.fragment }
+        if depth == 0 {
+            outerFragment = layer.fragment
+            outerIdentification = layer.identification
+        }
         guard layer.fragment != .later, layer.transportOffset >= 0 else { return }
         let l4 = Int(layer.transportOffset)
         let payloadEnd = Int(layer.end)

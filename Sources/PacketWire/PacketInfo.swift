@@ -33,6 +33,9 @@ public struct IPLayer: Sendable {
     public var icmpType: UInt8 = 0
     public var icmpCode: UInt8 = 0
     public var fragment: FragmentPosition = .whole
+    /// IPv4 identification, or the IPv6 fragment header's identification (0 when
+    /// an IPv6 packet has no fragment header): names the datagram of a fragment.
+    public var identification: UInt32 = 0
     /// The IPv4 Don't Fragment bit (always true for IPv6: routers never fragment it).
     public var dontFragment = false
     /// Why the layer is malformed, or `.none`.

@@ -265,6 +265,7 @@ public enum PacketParser {
         layer.headerProtocol = h.protocol
         layer.hopLimit = h.timeToLive
         layer.dontFragment = h.dontFragment
+        layer.identification = UInt32(h.identification)
         let ihl = h.headerLength
         var total = Int(h.totalLength)
         layer.length = UInt32(total)
@@ -360,6 +361,7 @@ public enum PacketParser {
             let following = b.u8(pos)
             if next == IPProtocol.fragment {
                 let word = b.u16(pos + 2)
+                layer.identification = b.u32(pos + 4)
                 if word & 0xFFF8 != 0 {
                     layer.fragment = .later
                     layer.flow.ipProtocol = following
