@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "RouteLookup", targets: ["RouteLookup"]),
         .library(name: "Inspect", targets: ["Inspect"]),
         .library(name: "Report", targets: ["Report"]),
+        .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),

@@ -19,6 +19,15 @@ public struct CaptureRecord {
     public var linkType: LinkType
     /// 1-based position of the record in the file (filtered-out records count too).
     public var number: Int
+
+    @inlinable
+    public init(bytes: UnsafeRawBufferPointer, wireLength: Int, timestamp: Int64, linkType: LinkType, number: Int) {
+        self.bytes = bytes
+        self.wireLength = wireLength
+        self.timestamp = timestamp
+        self.linkType = linkType
+        self.number = number
+    }
 }
 
 /// Reads a pcap or pcapng file through libpcap, one record at a time, in
@@ -32,15 +41,18 @@ public final class CaptureReader {
     /// Container format, from the file's magic number.
     public let format: CaptureFormat
     /// The link type of the first interface.
-    public private(set) var linkType: LinkType
+    @exclusivity(unchecked) public internal(set) var linkType: LinkType
     /// The snap length libpcap reports for the file.
-    public private(set) var snapLength: Int
+    @exclusivity(unchecked) public internal(set) var snapLength: Int
     /// Records read so far (before filtering).
-    public private(set) var recordsRead = 0
+    public var recordsRead: Int { recordCount }
+    @exclusivity(unchecked) @usableFromInline var recordCount = 0
     /// Records rejected by the BPF filter so far.
-    public private(set) var recordsFilteredOut = 0
+    @exclusivity(unchecked) public private(set) var recordsFilteredOut = 0
     /// True once the reader switched to per-record link types (mixed pcapng).
-    public private(set) var hasMixedLinkTypes = false
+    @exclusivity(unchecked) public private(set) var hasMixedLinkTypes = false {
+        didSet { needsSlowPath = hasMixedLinkTypes || filterExpression != nil }
+    }
 
     /// Records that libpcap accepted but that break the format (captured length
     /// over the snap length or over the wire length); reading goes on past them.
@@ -51,11 +63,15 @@ public final class CaptureReader {
     /// How many record faults are kept in ``recordFaults``.
     public static let maximumRecordFaults = 100
 
-    private var handle: OpaquePointer
+    @exclusivity(unchecked) @usableFromInline var handle: OpaquePointer
     /// Byte offset of the next pcap record (classic pcap only; -1 otherwise).
-    private var nextRecordOffset = -1
-    private var filterExpression: String?
-    private var filters: [(LinkType, bpf_program)] = []
+    @exclusivity(unchecked) @usableFromInline var nextRecordOffset = -1
+    /// True with a BPF filter or per-record link types: `next()` takes the general path.
+    @exclusivity(unchecked) @usableFromInline var needsSlowPath = false
+    @exclusivity(unchecked) private var filterExpression: String? {
+        didSet { needsSlowPath = hasMixedLinkTypes || filterExpression != nil }
+    }
+    @usableFromInline var filters: [(LinkType, bpf_program)] = []
     private var lastFilterIndex = -1
 
     /// Opens `path` for reading. Throws a ``CaptureError`` naming the file, the
@@ -94,8 +110,49 @@ public final class CaptureReader {
     /// The next record, or nil at the end of the file. A read fault throws a
     /// ``CaptureError`` with the record number and byte offset; the records
     /// returned before it stay valid results.
-    @inline(__always)
+    ///
+    /// Inlinable: the common case (no filter, one link type) is a call to
+    /// `pcap_next_ex` and a few additions.
+    @inlinable @inline(__always)
     public func next() throws(CaptureError) -> CaptureRecord? {
+        if needsSlowPath { return try nextFilteredOrUnwrapped() }
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let rc = pcap_next_ex(handle, &header, &data)
+        guard rc == 1, let header, let data else { return try endOrFault(rc) }
+        return accept(header, data)
+    }
+
+    /// Counts the record, checks its lengths and wraps it.
+    @inlinable @inline(__always)
+    func accept(_ header: UnsafeMutablePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>) -> CaptureRecord {
+        recordCount &+= 1
+        let caplen = Int(header.pointee.caplen), wire = Int(header.pointee.len)
+        if nextRecordOffset >= 0 {
+            // Classic pcap: follow the file position, to catch records libpcap cut.
+            if caplen == snapLength { checkRecordLengths(header.pointee) }
+            else { nextRecordOffset &+= 16 &+ caplen }
+        }
+        if caplen > wire { addRecordFault(offset: nil, reason: "captured length \(caplen) is over the wire length \(wire)") }
+        return CaptureRecord(
+            bytes: UnsafeRawBufferPointer(start: data, count: caplen),
+            wireLength: wire,
+            timestamp: Int64(header.pointee.ts.tv_sec) &* 1_000_000_000 &+ Int64(header.pointee.ts.tv_usec),
+            linkType: linkType,
+            number: recordCount)
+    }
+
+    /// End of file (nil), or the fault, or a switch to the mixed-link rewriter.
+    @usableFromInline
+    func endOrFault(_ rc: Int32) throws(CaptureError) -> CaptureRecord? {
+        if rc == PCAP_ERROR_BREAK { return nil }
+        try recoverOrThrow()
+        return try next()
+    }
+
+    /// The path with a BPF filter or per-record link types.
+    @usableFromInline
+    func nextFilteredOrUnwrapped() throws(CaptureError) -> CaptureRecord? {
         while true {
             var header: UnsafeMutablePointer<pcap_pkthdr>?
             var data: UnsafePointer<UInt8>?
@@ -105,16 +162,7 @@ public final class CaptureReader {
                 try recoverOrThrow()
                 continue
             }
-            recordsRead += 1
-            if nextRecordOffset >= 0 || header.pointee.caplen > header.pointee.len {
-                checkRecordLengths(header.pointee)
-            }
-            var record = CaptureRecord(
-                bytes: UnsafeRawBufferPointer(start: data, count: Int(header.pointee.caplen)),
-                wireLength: Int(header.pointee.len),
-                timestamp: Int64(header.pointee.ts.tv_sec) * 1_000_000_000 + Int64(header.pointee.ts.tv_usec),
-                linkType: linkType,
-                number: recordsRead)
+            var record = accept(header, data)
             if hasMixedLinkTypes {
                 MultiLinkRewriter.unwrap(&record)
             }
@@ -145,38 +193,35 @@ public final class CaptureReader {
     /// format. libpcap 1.10 silently cuts a record whose captured length exceeds
     /// the file's snap length down to the snap length; the file position tells
     /// the real length (checked only for records exactly at the snap length).
-    private func checkRecordLengths(_ header: pcap_pkthdr) {
+    @usableFromInline
+    func checkRecordLengths(_ header: pcap_pkthdr) {
         let caplen = Int(header.caplen)
         let recordOffset = nextRecordOffset
-        if recordOffset >= 0 {
-            var next = recordOffset + 16 + caplen
-            if caplen == snapLength, let file = pcap_file(handle) {
-                let position = Int(ftello(file))
-                if position > next {
-                    let onFile = position - recordOffset - 16
-                    addRecordFault(offset: recordOffset, reason:
-                        "captured length \(onFile) is over the file's snap length \(snapLength)" +
-                        (onFile > Int(header.len) ? " and over the wire length \(header.len)" : "") +
-                        " (libpcap keeps the first \(snapLength) bytes)")
-                    next = position
-                }
+        var next = recordOffset + 16 + caplen
+        if let file = pcap_file(handle) {
+            let position = Int(ftello(file))
+            if position > next {
+                let onFile = position - recordOffset - 16
+                addRecordFault(offset: recordOffset, reason:
+                    "captured length \(onFile) is over the file's snap length \(snapLength)" +
+                    (onFile > Int(header.len) ? " and over the wire length \(header.len)" : "") +
+                    " (libpcap keeps the first \(snapLength) bytes)")
+                next = position
             }
-            nextRecordOffset = next
         }
-        if header.caplen > header.len {
-            addRecordFault(offset: recordOffset >= 0 ? recordOffset : nil,
-                           reason: "captured length \(header.caplen) is over the wire length \(header.len)")
-        }
+        nextRecordOffset = next
     }
 
-    private func addRecordFault(offset: Int?, reason: String) {
+    @usableFromInline
+    func addRecordFault(offset: Int?, reason: String) {
         recordFaultCount += 1
         if recordFaults.count < CaptureReader.maximumRecordFaults {
             recordFaults.append(CaptureError(path: path, byteOffset: offset, record: recordsRead, reason: reason))
         }
     }
 
-    private func recoverOrThrow() throws(CaptureError) {
+    @usableFromInline
+    func recoverOrThrow() throws(CaptureError) {
         let message = String(cString: pcap_geterr(handle))
         if case .pcapng = format, !hasMixedLinkTypes, MultiLinkRewriter.isMixedInterfaceError(message) {
             try switchToMultiLink()
@@ -211,7 +256,8 @@ public final class CaptureReader {
         }
     }
 
-    private func filterIndex(for type: LinkType) throws(CaptureError) -> Int {
+    @usableFromInline
+    func filterIndex(for type: LinkType) throws(CaptureError) -> Int {
         if lastFilterIndex >= 0 && filters[lastFilterIndex].0 == type { return lastFilterIndex }
         if let i = filters.firstIndex(where: { $0.0 == type }) {
             lastFilterIndex = i

@@ -14,16 +14,24 @@ public enum PacketParser {
     @inlinable
     public static func parse(_ bytes: UnsafeRawBufferPointer, wireLength: Int, linkType: LinkType) -> PacketInfo {
         var info = PacketInfo()
+        parse(bytes, wireLength: wireLength, linkType: linkType, into: &info)
+        return info
+    }
+
+    /// Parses into `info`, which must be freshly initialised (`PacketInfo()`):
+    /// the form the hot loops use, so nothing is copied.
+    @inlinable @inline(__always)
+    public static func parse(_ bytes: UnsafeRawBufferPointer, wireLength: Int, linkType: LinkType,
+                             into info: inout PacketInfo) {
         let wireEnd = max(wireLength, bytes.count)
         let (offset, etherType) = locateNetworkLayer(bytes, wireEnd: wireEnd, linkType: linkType, info: &info)
-        guard offset >= 0 else { return info }
+        guard offset >= 0 else { return }
         info.etherType = etherType
         info.networkOffset = Int32(offset)
         if etherType == EtherType.ipv4 || etherType == EtherType.ipv6 {
-            info.ip = parseIP(bytes, at: offset, wireEnd: wireEnd,
-                              expectedVersion: etherType == EtherType.ipv4 ? 4 : 6)
+            parseIP(bytes, at: offset, wireEnd: wireEnd, expectedVersion: etherType == EtherType.ipv4 ? 4 : 6,
+                    quoted: false, into: &info.ip)
         }
-        return info
     }
 
     // MARK: - Link layer
@@ -33,7 +41,7 @@ public enum PacketParser {
 
     /// Finds the network header. Returns its offset and EtherType, or -1 when the
     /// frame carries no network header dxemu knows (the reason, if any, is in `info`).
-    @inlinable
+    @inlinable @inline(__always)
     public static func locateNetworkLayer(_ b: UnsafeRawBufferPointer, wireEnd: Int, linkType: LinkType,
                                           info: inout PacketInfo) -> (offset: Int, etherType: UInt16) {
         let n = b.count
@@ -88,7 +96,7 @@ public enum PacketParser {
     }
 
     /// Ethernet II / 802.3 with any number of 802.1Q / 802.1ad tags and LLC/SNAP.
-    @inlinable
+    @inlinable @inline(__always)
     public static func ethernet(_ b: UnsafeRawBufferPointer, at start: Int, wireEnd: Int,
                                 info: inout PacketInfo) -> (offset: Int, etherType: UInt16) {
         let n = b.count
@@ -119,7 +127,7 @@ public enum PacketParser {
 
     /// Follows an EtherType through MPLS and PPPoE to IPv4/IPv6; other types are
     /// returned as they are (ARP, LLDP, ...).
-    @inlinable
+    @inlinable @inline(__always)
     static func etherTypePayload(_ b: UnsafeRawBufferPointer, at start: Int, etherType: UInt16, wireEnd: Int,
                                  info: inout PacketInfo) -> (offset: Int, etherType: UInt16) {
         let n = b.count
@@ -232,25 +240,32 @@ public enum PacketParser {
     public static func parseIP(_ b: UnsafeRawBufferPointer, at offset: Int, wireEnd: Int,
                                expectedVersion: UInt8 = 0, quoted: Bool = false) -> IPLayer {
         var layer = IPLayer()
+        parseIP(b, at: offset, wireEnd: wireEnd, expectedVersion: expectedVersion, quoted: quoted, into: &layer)
+        return layer
+    }
+
+    /// Parses into a freshly initialised `layer` (no copy).
+    @inlinable @inline(__always)
+    public static func parseIP(_ b: UnsafeRawBufferPointer, at offset: Int, wireEnd: Int,
+                               expectedVersion: UInt8, quoted: Bool, into layer: inout IPLayer) {
         layer.offset = Int32(offset)
         guard offset < b.count else {
             layer.malformed = offset < wireEnd ? .headersCutBySnaplen : (expectedVersion == 6 ? .ipv6TruncatedHeader : .ipv4TruncatedHeader)
-            return layer
+            return
         }
         let version = b.u8(offset) >> 4
         if expectedVersion != 0 && version != expectedVersion {
             layer.malformed = .badIPVersion
-            return layer
+            return
         }
         switch version {
         case 4: parseIPv4(b, at: offset, wireEnd: wireEnd, quoted: quoted, into: &layer)
         case 6: parseIPv6(b, at: offset, wireEnd: wireEnd, quoted: quoted, into: &layer)
         default: layer.malformed = .badIPVersion
         }
-        return layer
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     static func parseIPv4(_ b: UnsafeRawBufferPointer, at o: Int, wireEnd: Int, quoted: Bool, into layer: inout IPLayer) {
         let n = b.count
         guard o + IPv4Header.minimumLength <= n else {
@@ -406,7 +421,7 @@ public enum PacketParser {
 
     /// Reads ports (TCP, UDP, SCTP, UDP-Lite), ICMP type/code and checks the header
     /// fits before `end`, the end of the IP payload.
-    @inlinable
+    @inlinable @inline(__always)
     static func parseTransport(_ b: UnsafeRawBufferPointer, protocol proto: UInt8, at l4: Int, end: Int,
                                quoted: Bool, into layer: inout IPLayer) {
         let n = b.count
