@@ -60,6 +60,8 @@ public final class CaptureReader {
     public private(set) var recordFaults: [CaptureError] = []
     /// How many record faults were found.
     public private(set) var recordFaultCount = 0
+    /// The stdio buffer given to the file libpcap reads.
+    public static let fileBufferBytes = 1 << 20
     /// How many record faults are kept in ``recordFaults``.
     public static let maximumRecordFaults = 100
 
@@ -82,7 +84,20 @@ public final class CaptureReader {
         let magic = CaptureReader.sniff(path: path, count: 8)
         format = CaptureFormat(magic: Array(magic.prefix(4)))
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let p = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
+        let opened: OpaquePointer?
+        if path == "-" {
+            opened = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
+        } else if let file = fopen(path, "rb") {
+            // libpcap reads each record with two small freads; a large stdio buffer
+            // turns ~40 read(2) calls per 4 KiB into one per MiB.
+            setvbuf(file, nil, _IOFBF, CaptureReader.fileBufferBytes)
+            opened = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
+            if opened == nil { fclose(file) }
+        } else {
+            // Let libpcap say why the file cannot be opened.
+            opened = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
+        }
+        guard let p = opened else {
             let message = errbuf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             throw CaptureReader.openError(path: path, magic: magic, format: format, libpcap: message)
         }

@@ -28,7 +28,11 @@ public enum PacketParser {
         guard offset >= 0 else { return }
         info.etherType = etherType
         info.networkOffset = Int32(offset)
-        if etherType == EtherType.ipv4 || etherType == EtherType.ipv6 {
+        // The IPv4 path is inlined whole; IPv6 and faults go through parseIP.
+        if etherType == EtherType.ipv4 && offset < bytes.count && bytes.u8(offset) >> 4 == 4 {
+            info.ip.offset = Int32(offset)
+            parseIPv4(bytes, at: offset, wireEnd: wireEnd, quoted: false, into: &info.ip)
+        } else if etherType == EtherType.ipv4 || etherType == EtherType.ipv6 {
             parseIP(bytes, at: offset, wireEnd: wireEnd, expectedVersion: etherType == EtherType.ipv4 ? 4 : 6,
                     quoted: false, into: &info.ip)
         }
@@ -245,7 +249,7 @@ public enum PacketParser {
     }
 
     /// Parses into a freshly initialised `layer` (no copy).
-    @inlinable @inline(__always)
+    @inlinable
     public static func parseIP(_ b: UnsafeRawBufferPointer, at offset: Int, wireEnd: Int,
                                expectedVersion: UInt8, quoted: Bool, into layer: inout IPLayer) {
         layer.offset = Int32(offset)

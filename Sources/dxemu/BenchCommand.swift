@@ -30,30 +30,21 @@ struct BenchReadCommand: ParsableCommand {
 
     func run() throws {
         var rates: [Double] = []
-        var packets = 0
-        var digest: UInt64 = 0
+        var result = FlowKeyScan.Result()
         for pass in 0...max(reps, 1) {
             let start = Clock.nanoseconds()
             do {
-                let reader = try CaptureReader(path: file)
-                packets = 0
-                while let record = try reader.next() {
-                    var info = PacketInfo()
-                    PacketParser.parse(record.bytes, wireLength: record.wireLength, linkType: record.linkType, into: &info)
-                    let key = info.ip.flow
-                    digest &+= key.sourceLow ^ key.destinationLow ^ UInt64(key.sourcePort) << 16
-                        ^ UInt64(key.destinationPort) ^ UInt64(key.ipProtocol)
-                    packets += 1
-                }
+                result = try FlowKeyScan.scan(path: file)
             } catch {
                 throw InputError("\(error)")
             }
             let elapsed = Clock.nanoseconds() - start
-            if pass > 0 { rates.append(Double(packets) / Double(elapsed) * 1e3) }
+            if pass > 0 { rates.append(Double(result.packets) / Double(elapsed) * 1e3) }
         }
         rates.sort()
-        Output.line("DXEMUREAD packets=\(packets) reps=\(rates.count) mpps_median=\(format(rates[rates.count / 2])) "
-                    + "mpps_min=\(format(rates.first!)) mpps_max=\(format(rates.last!)) digest=\(digest)")
+        Output.line("DXEMUREAD packets=\(result.packets) reps=\(rates.count) mpps_median=\(format(rates[rates.count / 2])) "
+                    + "mpps_min=\(format(rates.first!)) mpps_max=\(format(rates.last!)) ip=\(result.ipPackets) "
+                    + "malformed=\(result.malformed) digest=\(result.digest)")
     }
 
     private func format(_ x: Double) -> String {
