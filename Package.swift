@@ -15,7 +15,6 @@ let package = Package(
         .library(name: "NetAddress", targets: ["NetAddress"]),
         .library(name: "PacketWire", targets: ["PacketWire"]),
         .library(name: "Capture", targets: ["Capture"]),
-        .library(name: "RouteLookup", targets: ["RouteLookup"]),
         .library(name: "Inspect", targets: ["Inspect"]),
         .library(name: "Report", targets: ["Report"]),
         .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
@@ -32,7 +31,6 @@ let package = Package(
         .target(name: "NetAddress"),
         .target(name: "DeterministicRandom"),
         .target(name: "PacketWire", dependencies: ["NetAddress"]),
-        .target(name: "RouteLookup", dependencies: ["NetAddress"]),
         .target(name: "Capture", dependencies: ["CPcap", "PacketWire"]),
         .target(name: "Inspect", dependencies: ["Capture", "PacketWire"]),
         .target(name: "SampleCaptures", dependencies: ["Capture", "PacketWire", "NetAddress", "DeterministicRandom"]),
@@ -40,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "dxemu",
             dependencies: [
-                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures",
+                "Capture", "PacketWire", "Inspect", "Report", "SampleCaptures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,7 +48,6 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "PacketWire", "SampleCaptures", "TestSupport"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "PacketWire", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect"]),
-        .testTarget(name: "RouteLookupTests", dependencies: ["RouteLookup"]),
         .testTarget(name: "dxemuTests", dependencies: ["dxemu", "TestSupport"]),
     ]
 )
