@@ -19,6 +19,8 @@ public struct PacketSpec: Sendable {
     public var transport: Transport
     /// Bytes after the transport header.
     public var payloadLength: Int
+    /// The payload bytes; when nil, a deterministic pattern of `payloadLength` bytes.
+    public var payload: [UInt8]?
     public var hopLimit: UInt8 = 64
     /// IPv4 Don't Fragment (ignored for IPv6).
     public var dontFragment = true
@@ -34,6 +36,12 @@ public struct PacketSpec: Sendable {
         self.destination = destination
         self.transport = transport
         self.payloadLength = payloadLength
+    }
+
+    /// A packet carrying exactly `payload`.
+    public init(source: IPAddress, destination: IPAddress, transport: Transport, payload: [UInt8]) {
+        self.init(source: source, destination: destination, transport: transport, payloadLength: payload.count)
+        self.payload = payload
     }
 
     /// Length of the transport header.
@@ -127,7 +135,11 @@ public enum PacketBuilder {
         }
         // Payload: a deterministic byte pattern, so checksums cover real data.
         let payloadStart = l4 + spec.transportHeaderLength
-        for i in 0..<spec.payloadLength { b.setU8(payloadStart + i, UInt8(truncatingIfNeeded: i &* 7 &+ 1)) }
+        if let payload = spec.payload {
+            for i in 0..<min(payload.count, spec.payloadLength) { b.setU8(payloadStart + i, payload[i]) }
+        } else {
+            for i in 0..<spec.payloadLength { b.setU8(payloadStart + i, UInt8(truncatingIfNeeded: i &* 7 &+ 1)) }
+        }
         let segment = UnsafeMutableRawBufferPointer(rebasing: b[l4..<(l4 + transportLength)])
         switch spec.transport {
         case let .tcp(sp, dp, seq, ack, flags, window):

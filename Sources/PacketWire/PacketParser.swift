@@ -27,10 +27,10 @@ public enum PacketParser {
         let (offset, etherType) = locateNetworkLayer(bytes, wireEnd: wireEnd, linkType: linkType, info: &info)
         guard offset >= 0 else { return }
         info.etherType = etherType
-        info.networkOffset = Int32(offset)
+        info.networkOffset = Int32(clamping: offset)
         // The IPv4 path is inlined whole; IPv6 and faults go through parseIP.
         if etherType == EtherType.ipv4 && offset < bytes.count && bytes.u8(offset) >> 4 == 4 {
-            info.ip.offset = Int32(offset)
+            info.ip.offset = Int32(clamping: offset)
             parseIPv4(bytes, at: offset, wireEnd: wireEnd, quoted: false, into: &info.ip)
         } else if etherType == EtherType.ipv4 || etherType == EtherType.ipv6 {
             parseIP(bytes, at: offset, wireEnd: wireEnd, expectedVersion: etherType == EtherType.ipv4 ? 4 : 6,
@@ -252,7 +252,7 @@ public enum PacketParser {
     @inlinable
     public static func parseIP(_ b: UnsafeRawBufferPointer, at offset: Int, wireEnd: Int,
                                expectedVersion: UInt8, quoted: Bool, into layer: inout IPLayer) {
-        layer.offset = Int32(offset)
+        layer.offset = Int32(clamping: offset)
         guard offset < b.count else {
             layer.malformed = offset < wireEnd ? .headersCutBySnaplen : (expectedVersion == 6 ? .ipv6TruncatedHeader : .ipv4TruncatedHeader)
             return
@@ -287,9 +287,9 @@ public enum PacketParser {
         layer.identification = UInt32(h.identification)
         let ihl = h.headerLength
         var total = Int(h.totalLength)
-        layer.length = UInt32(total)
+        layer.length = UInt32(clamping: total)
         let available = wireEnd - o
-        guard ihl >= IPv4Header.minimumLength else { layer.malformed = .ipv4BadHeaderLength; layer.end = Int32(min(wireEnd, n)); return }
+        guard ihl >= IPv4Header.minimumLength else { layer.malformed = .ipv4BadHeaderLength; layer.end = Int32(clamping: min(wireEnd, n)); return }
         if total == 0 && !quoted {
             // A zero total length is what TCP segmentation offload leaves in
             // captures taken on the sending host: the frame gives the length.
@@ -303,7 +303,7 @@ public enum PacketParser {
             if !quoted { layer.malformed = .ipv4TotalLengthBeyondFrame }
             end = wireEnd
         }
-        layer.end = Int32(end)
+        layer.end = Int32(clamping: end)
         guard o + ihl <= n else {
             if layer.malformed == .none {
                 layer.malformed = quoted || o + ihl <= end ? .headersCutBySnaplen : .ipv4TruncatedHeader
@@ -343,8 +343,8 @@ public enum PacketParser {
             if !quoted { layer.malformed = .ipv6PayloadLengthBeyondFrame }
             end = wireEnd
         }
-        layer.end = Int32(end)
-        layer.length = UInt32(IPv6Header.length + payload)
+        layer.end = Int32(clamping: end)
+        layer.length = UInt32(clamping: IPv6Header.length + payload)
         var next = h.nextHeader
         var pos = o + IPv6Header.length
         // Every step advances `pos` by at least 8 bytes, so the walk ends.
@@ -372,10 +372,10 @@ public enum PacketParser {
                     return
                 }
                 payload = Int(jumbo)
-                layer.length = UInt32(IPv6Header.length + payload)
+                layer.length = UInt32(clamping: IPv6Header.length + payload)
                 end = o + IPv6Header.length + payload
                 if end > wireEnd { layer.malformed = .ipv6PayloadLengthBeyondFrame; end = wireEnd }
-                layer.end = Int32(end)
+                layer.end = Int32(clamping: end)
             }
             let following = b.u8(pos)
             if next == IPProtocol.fragment {
@@ -442,7 +442,7 @@ public enum PacketParser {
                 layer.flow.destinationPort = b.u16(l4 + 2)
             }
         }
-        layer.transportOffset = Int32(l4)
+        layer.transportOffset = Int32(clamping: l4)
         switch proto {
         case IPProtocol.tcp:
             ports()

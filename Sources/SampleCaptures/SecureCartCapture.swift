@@ -116,11 +116,13 @@ public enum SecureCartCapture {
             let t = startTime + Int64(i) * 230 * ms + Int64(rng.next(below: 50)) * ms
             let client = onPremHosts[Int(rng.next(below: UInt64(onPremHosts.count)))]
             let port = UInt16(50_000 + i)
-            let query = 20 + Int(rng.next(below: 40)), answer = 60 + Int(rng.next(below: 400))
+            let name = "db\(rng.next(below: 40)).vpc1.securecart.internal"
+            let answer = IPv4Address(10, 1, 10, UInt8(5 + rng.next(below: 3)))
+            let id = UInt16(truncatingIfNeeded: rng.next())
             emit(t, PacketSpec(source: client, destination: resolver, transport: .udp(sourcePort: port, destinationPort: 53),
-                               payloadLength: query))
+                               payload: DNSMessage.query(id: id, name: name, type: 1)))
             emit(t + dxRTT, PacketSpec(source: resolver, destination: client, transport: .udp(sourcePort: 53, destinationPort: port),
-                                       payloadLength: answer))
+                                       payload: DNSMessage.answer(id: id, name: name, address: answer)))
         }
         // Syslog and StatsD metrics from the VPC-2 apps back to on-prem collectors (DF clear).
         for i in 0..<60 {
@@ -136,11 +138,15 @@ public enum SecureCartCapture {
             metric.dontFragment = false
             emit(t + 7 * ms, metric)
         }
-        // IPv6 UDP: DNS over IPv6 to VPC-1.
+        // IPv6 UDP: AAAA lookups over IPv6 to VPC-1.
         for i in 0..<8 {
             let t = startTime + 3_000 * ms + Int64(i) * 400 * ms
-            emit(t, PacketSpec(source: v6(0, 0x12), destination: v6(1, 0x2), transport: .udp(sourcePort: UInt16(53_000 + i), destinationPort: 53), payloadLength: 32))
-            emit(t + dxRTT, PacketSpec(source: v6(1, 0x2), destination: v6(0, 0x12), transport: .udp(sourcePort: 53, destinationPort: UInt16(53_000 + i)), payloadLength: 120))
+            let name = "api\(i).vpc1.securecart.internal"
+            let id = UInt16(0x6000 + i)
+            emit(t, PacketSpec(source: v6(0, 0x12), destination: v6(1, 0x2), transport: .udp(sourcePort: UInt16(53_000 + i), destinationPort: 53),
+                               payload: DNSMessage.query(id: id, name: name, type: 28)))
+            emit(t + dxRTT, PacketSpec(source: v6(1, 0x2), destination: v6(0, 0x12), transport: .udp(sourcePort: 53, destinationPort: UInt16(53_000 + i)),
+                                       payload: DNSMessage.answer(id: id, name: name, address6: IPv6Address(groups: [0x2001, 0xdb8, 1, 0, 0, 0, 0, UInt16(0x100 + i)]))))
         }
         // Health checks: ICMP echo from the on-prem monitor to a VPC-1 host, every 500 ms.
         for i in 0..<20 {
@@ -163,5 +169,39 @@ public enum SecureCartCapture {
         for frame in all { writer.write(frame.bytes, timestamp: frame.timestamp) }
         try writer.close()
         return all.count
+    }
+}
+
+/// Minimal, well-formed DNS messages (RFC 1035) for the sample capture.
+enum DNSMessage {
+    static func name(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        for label in text.split(separator: ".") {
+            out.append(UInt8(label.utf8.count))
+            out += Array(label.utf8)
+        }
+        return out + [0]
+    }
+
+    static func header(id: UInt16, flags: UInt16, answers: UInt16) -> [UInt8] {
+        [UInt8(id >> 8), UInt8(id & 0xFF), UInt8(flags >> 8), UInt8(flags & 0xFF), 0, 1, UInt8(answers >> 8), UInt8(answers & 0xFF), 0, 0, 0, 0]
+    }
+
+    static func query(id: UInt16, name text: String, type: UInt16) -> [UInt8] {
+        header(id: id, flags: 0x0100, answers: 0) + name(text) + [UInt8(type >> 8), UInt8(type & 0xFF), 0, 1]
+    }
+
+    static func answer(id: UInt16, name text: String, address: IPv4Address) -> [UInt8] {
+        let r = address.rawValue
+        return header(id: id, flags: 0x8180, answers: 1) + name(text) + [0, 1, 0, 1]
+            + [0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]
+            + [UInt8(r >> 24), UInt8(r >> 16 & 0xFF), UInt8(r >> 8 & 0xFF), UInt8(r & 0xFF)]
+    }
+
+    static func answer(id: UInt16, name text: String, address6: IPv6Address) -> [UInt8] {
+        var rdata: [UInt8] = []
+        for word in [address6.high, address6.low] { for k in 0..<8 { rdata.append(UInt8(truncatingIfNeeded: word >> (56 - 8 * UInt64(k)))) } }
+        return header(id: id, flags: 0x8180, answers: 1) + name(text) + [0, 28, 0, 1]
+            + [0xC0, 0x0C, 0, 28, 0, 1, 0, 0, 0, 60, 0, 16] + rdata
     }
 }

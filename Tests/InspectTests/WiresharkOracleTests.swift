@@ -78,11 +78,16 @@ struct WiresharkOracleTests {
     }
 
     static func compare(_ entry: ManifestEntry) throws -> Outcome {
+        try compare(path: entry.path)
+    }
+
+    /// Compares `path` with `path.oracle.csv`.
+    static func compare(path: String) throws -> Outcome {
         var ours: [FrameColumns] = []
-        let summary = CaptureInspector.inspect(path: entry.path) { ours.append($0) }
+        let summary = CaptureInspector.inspect(path: path) { ours.append($0) }
         var outcome = Outcome()
         if let error = summary.error { outcome.mismatches.append("read error: \(error)") }
-        let oracleText = try String(contentsOfFile: entry.path + ".oracle.csv", encoding: .utf8)
+        let oracleText = try String(contentsOfFile: path + ".oracle.csv", encoding: .utf8)
         let oracle = oracleText.split(separator: "\n").map(OracleRow.init(csv:))
         if ours.count != oracle.count {
             outcome.mismatches.append("dxemu read \(ours.count) frames, Wireshark \(oracle.count)")
@@ -168,6 +173,31 @@ struct WiresharkOracleTests {
         if let tunnels = manifest.first(where: { $0.file == "zeek__vxlan-encapsulated-http.pcap" }) {
             let outcome = try Self.compare(tunnels)
             #expect(outcome.exact == outcome.frames)
+        }
+    }
+}
+
+/// The same comparison on the project's own captures/ (our SecureCart capture and
+/// the permissive third-party ones): runs everywhere, ../shared or not.
+@Suite("Wireshark oracle on captures/")
+struct ProjectCaptureOracleTests {
+    static var files: [String] {
+        let folders = [TestPaths.projectCaptures, TestPaths.projectCaptures.appendingPathComponent("third-party")]
+        return folders.flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+                .filter { $0.hasSuffix(".oracle.csv") }
+                .map { folder.appendingPathComponent(String($0.dropLast(".oracle.csv".count))).path }
+        }.sorted()
+    }
+
+    @Test func everyFrameAgreesWithWireshark() throws {
+        let files = Self.files
+        #expect(files.count >= 10)
+        for path in files {
+            let outcome = try WiresharkOracleTests.compare(path: path)
+            #expect(outcome.mismatches.isEmpty, "\(path): \(outcome.mismatches.prefix(5))")
+            #expect(outcome.nestedPayloadFrames.isEmpty, "\(path)")
+            if path.hasSuffix("securecart.pcap") { #expect(outcome.exact == 1190) }
         }
     }
 }
