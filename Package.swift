@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "dxemu", targets: ["dxemu"]),
         .library(name: "NetAddress", targets: ["NetAddress"]),
         .library(name: "PacketWire", targets: ["PacketWire"]),
+        .library(name: "RouteLookup", targets: ["RouteLookup"]),
         .library(name: "Capture", targets: ["Capture"]),
         .library(name: "Inspect", targets: ["Inspect"]),
         .library(name: "Report", targets: ["Report"]),
@@ -31,6 +32,7 @@ let package = Package(
         .target(name: "NetAddress"),
         .target(name: "DeterministicRandom"),
         .target(name: "PacketWire", dependencies: ["NetAddress"]),
+        .target(name: "RouteLookup", dependencies: ["NetAddress"]),
         .target(name: "Capture", dependencies: ["CPcap", "PacketWire"]),
         .target(name: "Inspect", dependencies: ["Capture", "PacketWire"]),
         .target(name: "SampleCaptures", dependencies: ["Capture", "PacketWire", "NetAddress", "DeterministicRandom"]),
@@ -38,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "dxemu",
             dependencies: [
-                "Capture", "PacketWire", "Inspect", "Report", "SampleCaptures",
+                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "NetAddress"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "PacketWire", "SampleCaptures", "TestSupport"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "PacketWire", "TestSupport"]),
+        .testTarget(name: "RouteLookupTests", dependencies: ["RouteLookup", "NetAddress", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect"]),
         .testTarget(name: "dxemuTests", dependencies: ["dxemu", "TestSupport"]),
     ]
