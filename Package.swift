@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Inspect", targets: ["Inspect"]),
         .library(name: "Report", targets: ["Report"]),
         .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
+        .library(name: "DeterministicRandom", targets: ["DeterministicRandom"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
@@ -32,7 +33,8 @@ let package = Package(
         .target(name: "NetAddress"),
         .target(name: "DeterministicRandom"),
         .target(name: "PacketWire", dependencies: ["NetAddress"]),
-        .target(name: "RouteLookup", dependencies: ["NetAddress"]),
+        .target(name: "CPrefetch"),
+        .target(name: "RouteLookup", dependencies: ["NetAddress", "CPrefetch"]),
         .target(name: "Capture", dependencies: ["CPcap", "PacketWire"]),
         .target(name: "Inspect", dependencies: ["Capture", "PacketWire"]),
         .target(name: "SampleCaptures", dependencies: ["Capture", "PacketWire", "NetAddress", "DeterministicRandom"]),

@@ -26,5 +26,15 @@ let package = Package(
             path: "Benchmarks/CaptureBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "LookupBenchmarks",
+            dependencies: [
+                .product(name: "RouteLookup", package: "dxemu"),
+                .product(name: "DeterministicRandom", package: "dxemu"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/LookupBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// One internal node of a ``Poptrie``: 64 children, one per value of the next 6
 /// address bits, described by two bitmaps (24 bytes, no references).
 ///
@@ -47,15 +49,15 @@ public final class Poptrie<Family: AddressFamily> {
     @usableFromInline let direct: UnsafeMutablePointer<UInt32>
     @exclusivity(unchecked) @usableFromInline var nodes: UnsafeMutablePointer<PoptrieNode>
     @exclusivity(unchecked) @usableFromInline var leaves: UnsafeMutablePointer<NextHop>
-    var nodeCapacity = 0
-    var leafCapacity = 0
+    @exclusivity(unchecked) var nodeCapacity = 0
+    @exclusivity(unchecked) var leafCapacity = 0
     /// High-water marks of the node and leaf arrays.
-    private(set) var nodeTop = 0
-    private(set) var leafTop = 0
+    @exclusivity(unchecked) private(set) var nodeTop = 0
+    @exclusivity(unchecked) private(set) var leafTop = 0
     /// Released blocks by size (1...64), reused before the arrays grow.
-    var freeNodeBlocks: [[UInt32]] = Array(repeating: [], count: 65)
-    var freeLeafBlocks: [[UInt32]] = Array(repeating: [], count: 65)
-    var rib = PrefixTrie<Family>()
+    @exclusivity(unchecked) var freeNodeBlocks: [[UInt32]] = Array(repeating: [], count: 65)
+    @exclusivity(unchecked) var freeLeafBlocks: [[UInt32]] = Array(repeating: [], count: 65)
+    @exclusivity(unchecked) var rib = PrefixTrie<Family>()
 
     /// An empty table: every lookup answers ``noRoute``.
     public init() {
@@ -66,11 +68,35 @@ public final class Poptrie<Family: AddressFamily> {
         leafCapacity = 1024
         nodes = .allocate(capacity: nodeCapacity)
         leaves = .allocate(capacity: leafCapacity)
+        reserveSentinels()
+    }
+
+    /// Node 0 and leaf 0 are placeholders that batch lookups read for lanes
+    /// already resolved, so that they never branch and never read out of bounds:
+    /// every real node has index >= 1 and leaf base >= 1.
+    private func reserveSentinels() {
+        nodes[0] = PoptrieNode(vector: 0, leafvec: 1, leafBase: 0, childBase: 0)
+        leaves[0] = noRoute
+        nodeTop = 1
+        leafTop = 1
     }
 
     /// A table built in one pass from `routes` (later duplicates win).
-    public convenience init(routes: some Sequence<(key: Key, length: Int, nextHop: NextHop)>) {
+    public convenience init(routes: [(key: Key, length: Int, nextHop: NextHop)]) {
         self.init()
+        load(routes)
+    }
+
+    /// A table built in one pass from the routes of a table file.
+    public convenience init(routes: [RouteEntry<Family>]) {
+        self.init()
+        load(routes.map { ($0.key, $0.length, $0.nextHop) })
+    }
+
+    @_specialize(exported: true, where Family == IPv4Family)
+    @_specialize(exported: true, where Family == IPv6Family)
+    func load(_ routes: [(key: Key, length: Int, nextHop: NextHop)]) {
+        rib.reserveCapacity(nodes: routes.count * 4)
         for route in routes {
             precondition((0...Family.addressBits).contains(route.length), "prefix length out of range")
             precondition(route.nextHop != noRoute, "next hop 0xFFFF is reserved for 'no route'")
@@ -96,7 +122,7 @@ public final class Poptrie<Family: AddressFamily> {
     }
 
     /// Internal nodes in use (high-water mark).
-    public var nodeCount: Int { nodeTop }
+    public var nodeCount: Int { nodeTop - 1 }
 
     // MARK: - Lookup
 
@@ -120,47 +146,58 @@ public final class Poptrie<Family: AddressFamily> {
         }
     }
 
-    /// Looks up every key of `keys` into `results` (same count). Addresses are
-    /// taken in groups of ``batchWidth`` and walked level by level, so the
-    /// memory accesses of a group are independent and overlap.
+    /// Looks up every key of `keys` into `results` (same count).
+    ///
+    /// Group prefetching: the keys go in groups of ``batchWidth``; each stage
+    /// issues the prefetches of the whole group before it reads what the
+    /// previous stage fetched (direct entries, then nodes, then leaves), so the
+    /// cache misses of a group overlap instead of queueing one lookup behind
+    /// the other. Deeper levels (rare) finish one key at a time.
     @inlinable
     public func lookup(batch keys: UnsafeBufferPointer<Key>, into results: UnsafeMutableBufferPointer<NextHop>) {
         precondition(results.count >= keys.count, "results must have room for every key")
         let width = Self.batchWidth
         let n = keys.count
         var start = 0
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * width) { scratch in
-            let pending = scratch.baseAddress!          // node index, or -1 when resolved
-            let offsets = scratch.baseAddress! + width  // bits consumed
-            while start + width <= n {
-                var active = 0
+        let shift = Key.bitWidth &- Family.directBits
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: width) { scratch in
+            let state = scratch.baseAddress!  // node index to read (> 0), or -(leaf index) - 1
+            while start &+ width <= n {
+                let k = keys.baseAddress! + start
+                let out = results.baseAddress! + start
                 for j in 0..<width {
-                    let key = keys[start &+ j]
-                    let d = direct[Int(truncatingIfNeeded: key &>> (Key.bitWidth &- Family.directBits))]
+                    dxemu_prefetch(direct + Int(truncatingIfNeeded: k[j] &>> shift))
+                }
+                var nodesToRead = 0
+                for j in 0..<width {
+                    let d = direct[Int(truncatingIfNeeded: k[j] &>> shift)]
                     if d & Self.leafFlag != 0 {
-                        results[start &+ j] = NextHop(truncatingIfNeeded: d)
-                        pending[j] = -1
+                        out[j] = NextHop(truncatingIfNeeded: d)
+                        state[j] = 0
                     } else {
-                        pending[j] = Int(d)
-                        offsets[j] = Family.directBits
-                        active &+= 1
+                        dxemu_prefetch(nodes + Int(d))
+                        state[j] = Int32(bitPattern: d)
+                        nodesToRead &+= 1
                     }
                 }
-                while active > 0 {
-                    active = 0
-                    for j in 0..<width where pending[j] >= 0 {
-                        let node = nodes[pending[j]]
-                        let v = (keys[start &+ j] &<< offsets[j]) &>> (Key.bitWidth &- 6)
-                        let bit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: v)
-                        if node.vector & bit != 0 {
-                            pending[j] = Int(node.childBase) &+ (node.vector & (bit &- 1)).nonzeroBitCount
-                            offsets[j] &+= 6
-                            active &+= 1
-                        } else {
-                            results[start &+ j] = leaves[Int(node.leafBase) &+ (node.leafvec & ((bit &<< 1) &- 1)).nonzeroBitCount &- 1]
-                            pending[j] = -1
-                        }
+                if nodesToRead == 0 { start &+= width; continue }
+                for j in 0..<width where state[j] > 0 {
+                    let node = nodes[Int(state[j])]
+                    let v = (k[j] &<< Family.directBits) &>> (Key.bitWidth &- 6)
+                    let bit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: v)
+                    if node.vector & bit != 0 {
+                        let child = Int(node.childBase) &+ (node.vector & (bit &- 1)).nonzeroBitCount
+                        dxemu_prefetch(nodes + child)
+                        state[j] = Int32(truncatingIfNeeded: child)
+                    } else {
+                        let leaf = Int(node.leafBase) &+ (node.leafvec & ((bit &<< 1) &- 1)).nonzeroBitCount &- 1
+                        dxemu_prefetch(leaves + leaf)
+                        state[j] = Int32(truncatingIfNeeded: -leaf &- 1)
                     }
+                }
+                for j in 0..<width where state[j] != 0 {
+                    let s = Int(state[j])
+                    out[j] = s < 0 ? leaves[-s &- 1] : finish(k[j], node: s, offset: Family.directBits &+ 6)
                 }
                 start &+= width
             }
@@ -171,13 +208,51 @@ public final class Poptrie<Family: AddressFamily> {
         }
     }
 
+    /// EXPERIMENT: scalar lookups with a two-stage software pipeline.
+    @inlinable
+    public func lookupPipelined(_ keys: UnsafeBufferPointer<Key>, into results: UnsafeMutableBufferPointer<NextHop>) {
+        let n = keys.count
+        let shift = Key.bitWidth &- Family.directBits
+        let far = 16, near = 8
+        var i = 0
+        while i < n {
+            if i &+ far < n { dxemu_prefetch(direct + Int(truncatingIfNeeded: keys[i &+ far] &>> shift)) }
+            if i &+ near < n {
+                let d = direct[Int(truncatingIfNeeded: keys[i &+ near] &>> shift)]
+                if d & Self.leafFlag == 0 { dxemu_prefetch(nodes + Int(d)) }
+            }
+            results[i] = lookup(keys[i])
+            i &+= 1
+        }
+    }
+
+    /// Continues a lookup from `node`, `offset` bits into the key.
+    @inlinable @inline(__always)
+    func finish(_ key: Key, node start: Int, offset first: Int) -> NextHop {
+        var index = start
+        var offset = first
+        while true {
+            let node = nodes[index]
+            let v = (key &<< offset) &>> (Key.bitWidth &- 6)
+            let bit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: v)
+            if node.vector & bit != 0 {
+                index = Int(node.childBase) &+ (node.vector & (bit &- 1)).nonzeroBitCount
+                offset &+= 6
+            } else {
+                return leaves[Int(node.leafBase) &+ (node.leafvec & ((bit &<< 1) &- 1)).nonzeroBitCount &- 1]
+            }
+        }
+    }
+
     /// Addresses walked together by ``lookup(batch:into:)``.
-    public static var batchWidth: Int { 16 }
+    public static var batchWidth: Int { 32 }
 
     // MARK: - Updates
 
     /// Adds `key/length` with `nextHop`, or changes its next hop if present;
     /// returns the previous next hop (``noRoute`` if the prefix is new).
+    @_specialize(exported: true, where Family == IPv4Family)
+    @_specialize(exported: true, where Family == IPv6Family)
     @discardableResult
     public func insert(_ key: Key, length: Int, nextHop: NextHop) -> NextHop {
         precondition((0...Family.addressBits).contains(length), "prefix length out of range")
@@ -189,6 +264,8 @@ public final class Poptrie<Family: AddressFamily> {
     }
 
     /// Removes `key/length`; returns its next hop, or ``noRoute`` if it was absent.
+    @_specialize(exported: true, where Family == IPv4Family)
+    @_specialize(exported: true, where Family == IPv6Family)
     @discardableResult
     public func withdraw(_ key: Key, length: Int) -> NextHop {
         precondition((0...Family.addressBits).contains(length), "prefix length out of range")
@@ -222,6 +299,8 @@ public final class Poptrie<Family: AddressFamily> {
     }
 
     /// Rebuilds what lies under `key/length` from the binary trie.
+    @_specialize(where Family == IPv4Family)
+    @_specialize(where Family == IPv6Family)
     private func refresh(_ key: Key, length: Int) {
         let depth = min(length, Family.directBits)
         let (node, inherited) = rib.descend(key, to: depth)
@@ -232,9 +311,10 @@ public final class Poptrie<Family: AddressFamily> {
     // MARK: - Building
 
     /// Rebuilds the whole structure from the binary trie and trims the arrays.
+    @_specialize(exported: true, where Family == IPv4Family)
+    @_specialize(exported: true, where Family == IPv6Family)
     func rebuildAll() {
-        nodeTop = 0
-        leafTop = 0
+        reserveSentinels()
         for i in freeNodeBlocks.indices { freeNodeBlocks[i].removeAll() }
         for i in freeLeafBlocks.indices { freeLeafBlocks[i].removeAll() }
         direct.update(repeating: Self.leafFlag | UInt32(noRoute), count: 1 << Family.directBits)
@@ -245,6 +325,8 @@ public final class Poptrie<Family: AddressFamily> {
 
     /// Fills the direct entries under the trie node `node` at `depth`, whose
     /// first `depth` bits are `bits`; `inherited` is the best next hop above it.
+    @_specialize(where Family == IPv4Family)
+    @_specialize(where Family == IPv6Family)
     private func fillDirect(_ node: Int32?, depth: Int, bits: Int, inherited: NextHop) {
         let s = Family.directBits
         guard let node else {
@@ -277,6 +359,8 @@ public final class Poptrie<Family: AddressFamily> {
     }
 
     /// Writes `count` direct entries from `start`, freeing the subtrees they held.
+    @_specialize(where Family == IPv4Family)
+    @_specialize(where Family == IPv6Family)
     private func setDirect(range start: Int, count: Int, _ value: UInt32) {
         for i in start..<(start + count) {
             let old = direct[i]
@@ -289,63 +373,70 @@ public final class Poptrie<Family: AddressFamily> {
         }
     }
 
-    /// What a subtree turned into: a single next hop, or a node.
-    enum Built {
-        case leaf(NextHop)
-        case node(PoptrieNode)
-    }
-
-    /// Builds the node for the 6 bits below `node` (at `depth`), recursively.
-    private func build(_ node: Int32, depth: Int, inherited: NextHop) -> Built {
-        // Each slot: the trie node of an internal child (>= 0), or -1 with a leaf.
-        withUnsafeTemporaryAllocation(of: (Int32, NextHop).self, capacity: 64) { slots in
+    /// Builds the node for the 6 bits below `node` (at `depth`), recursively;
+    /// a subtree that resolves to one next hop everywhere collapses into a leaf.
+    @_specialize(where Family == IPv4Family)
+    @_specialize(where Family == IPv6Family)
+    private func build(_ node: Int32, depth: Int, inherited: NextHop) -> BuiltSubtree {
+        // Scratch on the stack: slots (a trie node of an internal child, or -1
+        // and a leaf), the children built, and the leaf runs.
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { slotNodes in
+        withUnsafeTemporaryAllocation(of: NextHop.self, capacity: 64) { slotHops in
+        withUnsafeTemporaryAllocation(of: PoptrieNode.self, capacity: 64) { children in
+        withUnsafeTemporaryAllocation(of: NextHop.self, capacity: 64) { runs in
+            let slots = Slots(nodes: slotNodes.baseAddress!, hops: slotHops.baseAddress!)
             expand(node, depth: depth, level: 0, index: 0, inherited: inherited, into: slots)
-            // Children first (they may collapse into leaves), then the two bitmaps.
-            var children: [PoptrieNode] = []
-            var kinds = [Bool](repeating: false, count: 64)  // true: internal child
-            for i in 0..<64 where slots[i].0 >= 0 {
-                switch build(slots[i].0, depth: depth + 6, inherited: slots[i].1) {
-                case let .leaf(value): slots[i] = (-1, value)
-                case let .node(child):
-                    children.append(child)
-                    kinds[i] = true
-                }
-            }
+            var childCount = 0
             var vector: UInt64 = 0
-            var leafvec: UInt64 = 0
-            var runs: [NextHop] = []
-            var last: NextHop? = nil
-            for i in 0..<64 {
-                if kinds[i] {
+            for i in 0..<64 where slots.nodes[i] >= 0 {
+                switch build(slots.nodes[i], depth: depth + 6, inherited: slots.hops[i]) {
+                case let .leaf(value):
+                    slots.nodes[i] = -1
+                    slots.hops[i] = value
+                case let .node(child):
+                    children[childCount] = child
+                    childCount += 1
                     vector |= 1 << UInt64(i)
-                } else if slots[i].1 != last {
-                    leafvec |= 1 << UInt64(i)
-                    runs.append(slots[i].1)
-                    last = slots[i].1
                 }
             }
-            if vector == 0 && runs.count == 1 { return .leaf(runs[0]) }
-            let childBase = children.isEmpty ? 0 : allocateNodes(children.count)
-            for (k, child) in children.enumerated() { nodes[Int(childBase) + k] = child }
-            let leafBase = runs.isEmpty ? 0 : allocateLeaves(runs.count)
-            for (k, hop) in runs.enumerated() { leaves[Int(leafBase) + k] = hop }
+            var leafvec: UInt64 = 0
+            var runCount = 0
+            var last: NextHop = 0
+            for i in 0..<64 where vector & (1 << UInt64(i)) == 0 {
+                if runCount == 0 || slots.hops[i] != last {
+                    leafvec |= 1 << UInt64(i)
+                    last = slots.hops[i]
+                    runs[runCount] = last
+                    runCount += 1
+                }
+            }
+            if vector == 0 && runCount == 1 { return .leaf(runs[0]) }
+            let childBase = childCount == 0 ? 1 : allocateNodes(childCount)
+            for k in 0..<childCount { nodes[Int(childBase) + k] = children[k] }
+            let leafBase = runCount == 0 ? 1 : allocateLeaves(runCount)
+            for k in 0..<runCount { leaves[Int(leafBase) + k] = runs[k] }
             return .node(PoptrieNode(vector: vector, leafvec: leafvec, leafBase: leafBase, childBase: childBase))
+        }
+        }
+        }
         }
     }
 
     /// Fills the 64 slots below `node` by walking the binary trie `level` bits
     /// into the window; slot `index` at `level` covers 2^(6 - level) slots.
-    private func expand(_ node: Int32, depth: Int, level: Int, index: Int, inherited: NextHop,
-                        into slots: UnsafeMutableBufferPointer<(Int32, NextHop)>) {
+    @_specialize(where Family == IPv4Family)
+    @_specialize(where Family == IPv6Family)
+    private func expand(_ node: Int32, depth: Int, level: Int, index: Int, inherited: NextHop, into slots: Slots) {
         let own = rib.nextHops[Int(node)]
         let hop = own != noRoute ? own : inherited
         let span = 1 << (6 - level)
         if level == 6 {
-            slots[index] = (rib.hasChildren(node) ? node : -1, hop)
+            slots.nodes[index] = rib.hasChildren(node) ? node : -1
+            slots.hops[index] = hop
             return
         }
         if depth + level == Family.addressBits || !rib.hasChildren(node) {
-            for i in (index * span)..<((index + 1) * span) { slots[i] = (-1, hop) }
+            slots.fill(from: index * span, count: span, hop)
             return
         }
         for b in 0...1 {
@@ -354,13 +445,14 @@ public final class Poptrie<Family: AddressFamily> {
             if c >= 0 {
                 expand(c, depth: depth, level: level + 1, index: childIndex, inherited: hop, into: slots)
             } else {
-                let childSpan = span >> 1
-                for i in (childIndex * childSpan)..<((childIndex + 1) * childSpan) { slots[i] = (-1, hop) }
+                slots.fill(from: childIndex * (span >> 1), count: span >> 1, hop)
             }
         }
     }
 
     /// Returns a subtree's blocks to the free lists.
+    @_specialize(where Family == IPv4Family)
+    @_specialize(where Family == IPv6Family)
     private func release(_ node: PoptrieNode) {
         let childCount = node.vector.nonzeroBitCount
         for k in 0..<childCount { release(nodes[Int(node.childBase) + k]) }
@@ -404,5 +496,26 @@ public final class Poptrie<Family: AddressFamily> {
         leaves.deallocate()
         leaves = fresh
         leafCapacity = capacity
+    }
+}
+
+/// What a subtree turned into: a single next hop, or a node.
+enum BuiltSubtree {
+    case leaf(NextHop)
+    case node(PoptrieNode)
+}
+
+/// The 64 children of a node being built: a trie node for an internal child
+/// (-1 for a leaf), and the next hop inherited there.
+struct Slots {
+    let nodes: UnsafeMutablePointer<Int32>
+    let hops: UnsafeMutablePointer<NextHop>
+
+    @inline(__always)
+    func fill(from start: Int, count: Int, _ hop: NextHop) {
+        for i in start..<(start + count) {
+            nodes[i] = -1
+            hops[i] = hop
+        }
     }
 }

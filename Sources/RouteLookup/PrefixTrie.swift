@@ -14,6 +14,12 @@ struct PrefixTrie<Family: AddressFamily> {
 
     static var root: Int32 { 0 }
 
+    /// Makes room for `count` nodes without reallocating.
+    mutating func reserveCapacity(nodes count: Int) {
+        children.reserveCapacity(2 * count)
+        nextHops.reserveCapacity(count)
+    }
+
     @inline(__always)
     static func bit(_ key: Family.Key, at depth: Int) -> Int {
         Int(truncatingIfNeeded: (key &<< depth) &>> (Family.Key.bitWidth - 1))
@@ -41,6 +47,8 @@ struct PrefixTrie<Family: AddressFamily> {
     }
 
     /// Sets the next hop of `key/length`; returns the previous one (``noRoute`` if new).
+    @_specialize(where Family == IPv4Family)
+    @_specialize(where Family == IPv6Family)
     @discardableResult
     mutating func insert(_ key: Family.Key, length: Int, nextHop: NextHop) -> NextHop {
         var node = Self.root
@@ -61,6 +69,8 @@ struct PrefixTrie<Family: AddressFamily> {
 
     /// Removes `key/length` and prunes nodes left empty; returns the removed next
     /// hop, or ``noRoute`` if the prefix was not there.
+    @_specialize(where Family == IPv4Family)
+    @_specialize(where Family == IPv6Family)
     @discardableResult
     mutating func remove(_ key: Family.Key, length: Int) -> NextHop {
         var path: [(Int32, Int)] = []  // (node, bit taken)
@@ -89,6 +99,8 @@ struct PrefixTrie<Family: AddressFamily> {
 
     /// The node at `depth` on the path of `key` (or nil where the path stops),
     /// and the next hop of the longest prefix strictly shorter than `depth` on it.
+    @_specialize(where Family == IPv4Family)
+    @_specialize(where Family == IPv6Family)
     func descend(_ key: Family.Key, to depth: Int) -> (node: Int32?, inherited: NextHop) {
         var node = Self.root
         var inherited = noRoute
@@ -102,6 +114,8 @@ struct PrefixTrie<Family: AddressFamily> {
     }
 
     /// The next hop of `key/length` if that exact prefix is present.
+    @_specialize(where Family == IPv4Family)
+    @_specialize(where Family == IPv6Family)
     func exact(_ key: Family.Key, length: Int) -> NextHop {
         let (node, _) = descend(key, to: length)
         return node.map { nextHops[Int($0)] } ?? noRoute
