@@ -73,28 +73,30 @@ struct PrefixTrie<Family: AddressFamily> {
     @_specialize(where Family == IPv6Family)
     @discardableResult
     mutating func remove(_ key: Family.Key, length: Int) -> NextHop {
-        var path: [(Int32, Int)] = []  // (node, bit taken)
-        path.reserveCapacity(length)
-        var node = Self.root
-        for depth in 0..<length {
-            let b = Self.bit(key, at: depth)
-            let next = child(node, b)
-            if next < 0 { return noRoute }
-            path.append((node, b))
-            node = next
+        // The path from the root, kept on the stack: (node, bit taken) per level.
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: length + 1) { path in
+            var node = Self.root
+            for depth in 0..<length {
+                let next = child(node, Self.bit(key, at: depth))
+                if next < 0 { return noRoute }
+                path[depth] = node
+                node = next
+            }
+            let previous = nextHops[Int(node)]
+            guard previous != noRoute else { return noRoute }
+            nextHops[Int(node)] = noRoute
+            count -= 1
+            // Prune upwards while the node holds nothing.
+            var depth = length
+            while depth > 0, nextHops[Int(node)] == noRoute, !hasChildren(node) {
+                depth -= 1
+                let parent = path[depth]
+                children[Int(parent) << 1 | Self.bit(key, at: depth)] = -1
+                free.append(node)
+                node = parent
+            }
+            return previous
         }
-        let previous = nextHops[Int(node)]
-        guard previous != noRoute else { return noRoute }
-        nextHops[Int(node)] = noRoute
-        count -= 1
-        // Prune upwards while the node holds nothing.
-        while let (parent, b) = path.last, nextHops[Int(node)] == noRoute, !hasChildren(node) {
-            children[Int(parent) << 1 | b] = -1
-            free.append(node)
-            node = parent
-            path.removeLast()
-        }
-        return previous
     }
 
     /// The node at `depth` on the path of `key` (or nil where the path stops),

@@ -35,6 +35,9 @@ struct BenchLookupCommand: ParsableCommand {
     @Option(name: .long, help: "Variants: batch, scalar (comma-separated).")
     var variants = "batch,scalar"
 
+    @Option(name: .long, help: "Check the first N addresses of each trace against the reference LPM (0: off).")
+    var verify = 0
+
     mutating func validate() throws {
         if reps < 1 { throw ValidationError("-R must be at least 1") }
         for v in variants.split(separator: ",") where v != "batch" && v != "scalar" {
@@ -64,6 +67,14 @@ struct BenchLookupCommand: ParsableCommand {
         for trace in traces {
             let addresses = try keys(trace)
             Output.line("TRACE file=\(baseName(trace)) lookups=\(addresses.count)")
+            if verify > 0 {
+                var reference = ReferenceLPM<F>()
+                for r in routes { reference.insert(r.key, length: r.length, nextHop: r.nextHop) }
+                let sample = addresses.prefix(verify)
+                let wrong = sample.filter { lpm.lookup($0) != reference.lookup($0) }.count
+                Output.line("CHECK impl=dxemu_poptrie\(suffix) verified=\(sample.count) mismatches=\(wrong)")
+                if wrong > 0 { throw InputError("dxemu_poptrie disagrees with the reference on \(wrong) of \(sample.count) addresses") }
+            }
             for variant in variants.split(separator: ",") {
                 let name = "dxemu_poptrie\(suffix)" + (variant == "batch" ? "_batch" : "")
                 var wall: [Double] = [], cpu: [Double] = []
