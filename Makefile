@@ -3,8 +3,12 @@
 #   make test   install libpcap-dev if missing, run the whole test suite
 SHELL := /bin/sh
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+# Release builds target this machine's CPU (POPCNT, BMI2, AVX2 where present),
+# as the DPDK peer is built with -march=native.
+RELEASE := -c release -Xswiftc -target-cpu -Xswiftc native
+LPM_PEER := ../shared/peers/lpm
 
-.PHONY: demo test deps build release bench-lookup sample-capture clean
+.PHONY: demo test deps build release bench-lookup bench-read sample-capture clean
 
 deps:
 	@pkg-config --exists libpcap 2>/dev/null || { \
@@ -13,7 +17,7 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends pkg-config libpcap-dev; }
 
 release: deps
-	swift build -c release --product dxemu
+	swift build $(RELEASE) --product dxemu
 
 demo: release
 	.build/release/dxemu inspect
@@ -26,3 +30,16 @@ sample-capture: release
 
 clean:
 	rm -rf .build
+
+# The LPM yardstick: rte_lpm, rte_fib and dxemu in one run, pinned to one CPU
+# (needs dpdk-dev, libdpdk-dev, python3-pyasn; see ../shared/peers/lpm/README.md).
+bench-lookup: release
+	python3 $(LPM_PEER)/real_table.py /usr/lib/python3/dist-packages/data/ipasn6_20151101.dat.gz -o /tmp/rv2015.txt
+	cd $(LPM_PEER) && TABLES=/tmp/rv2015.txt ROUNDS=$${ROUNDS:-3} SKIP_TRIE=1 \
+	  EXTRA_BENCH="$(CURDIR)/.build/release/dxemu bench lookup" ./run_bench.sh $(CURDIR)/bench-out/lpm
+
+# Read + parse + flow-key rate beside libpcap's own read loop (../shared/peers/pcapread).
+bench-read: release
+	cd ../shared/peers/pcapread && ./build.sh && python3 gen_capture.py /tmp/dxemu-big.pcap 2000000 1
+	for i in 1 2 3; do taskset -c 1 .build/release/dxemu bench read /tmp/dxemu-big.pcap; \
+	  taskset -c 1 ../shared/peers/pcapread/build/pcapread /tmp/dxemu-big.pcap 5; done

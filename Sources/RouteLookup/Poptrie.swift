@@ -1,25 +1,42 @@
 import CPrefetch
 
 /// One internal node of a ``Poptrie``: 64 children, one per value of the next 6
-/// address bits, described by two bitmaps (24 bytes, no references).
+/// address bits, described by two bitmaps. 64 bytes, one cache line, no references.
 ///
 /// - `vector` bit *i* set: child *i* is an internal node, stored at
 ///   `childBase + popcount(vector & (bits below i))`; children are contiguous.
 /// - otherwise child *i* is a leaf. Runs of equal leaves are stored once:
 ///   `leafvec` bit *i* marks a leaf child that starts a new run, and the leaf of
-///   child *i* is `leaves[leafBase + popcount(leafvec & (bits 0...i)) - 1]`.
+///   child *i* is run number `popcount(leafvec & (bits 0...i)) - 1`.
+/// - Up to ``inlineLeafCapacity`` runs live in the node's own cache line
+///   (`leafBase == 0`), so a lookup that ends here costs one memory access;
+///   more runs go to the shared leaf array from `leafBase`.
 public struct PoptrieNode: Sendable {
     public var vector: UInt64
     public var leafvec: UInt64
-    public var leafBase: UInt32
     public var childBase: UInt32
+    /// First leaf in the leaf array, or 0 when the leaves are inline.
+    public var leafBase: UInt32
+    /// The inline leaves: 20 next hops of 2 bytes.
+    @usableFromInline var inlineLeaves: (UInt64, UInt64, UInt64, UInt64, UInt64)
+
+    /// Leaf runs that fit in the node itself.
+    public static var inlineLeafCapacity: Int { 20 }
+    /// Byte offset of the inline leaves.
+    @usableFromInline static var inlineLeafOffset: Int { 24 }
 
     @inlinable
-    init(vector: UInt64, leafvec: UInt64, leafBase: UInt32, childBase: UInt32) {
+    init(vector: UInt64, leafvec: UInt64, childBase: UInt32, leafBase: UInt32) {
         self.vector = vector
         self.leafvec = leafvec
-        self.leafBase = leafBase
         self.childBase = childBase
+        self.leafBase = leafBase
+        inlineLeaves = (0, 0, 0, 0, 0)
+    }
+
+    /// Stores inline leaf `rank`.
+    mutating func setInlineLeaf(_ rank: Int, _ hop: NextHop) {
+        withUnsafeMutableBytes(of: &inlineLeaves) { $0.storeBytes(of: hop, toByteOffset: rank * 2, as: NextHop.self) }
     }
 }
 
@@ -62,20 +79,20 @@ public final class Poptrie<Family: AddressFamily> {
     /// An empty table: every lookup answers ``noRoute``.
     public init() {
         let size = 1 << Family.directBits
-        direct = .allocate(capacity: size)
+        direct = LargeBuffer.allocate(UInt32.self, count: size)
         direct.initialize(repeating: Self.leafFlag | UInt32(noRoute), count: size)
         nodeCapacity = 1024
         leafCapacity = 1024
-        nodes = .allocate(capacity: nodeCapacity)
+        nodes = LargeBuffer.allocate(PoptrieNode.self, count: nodeCapacity)
         leaves = .allocate(capacity: leafCapacity)
         reserveSentinels()
     }
 
-    /// Node 0 and leaf 0 are placeholders that batch lookups read for lanes
-    /// already resolved, so that they never branch and never read out of bounds:
-    /// every real node has index >= 1 and leaf base >= 1.
+    /// Node 0 and leaf 0 are never used, so that 0 can mean "none": a direct
+    /// entry or a pending batch lane never points to node 0, and a leaf base of 0
+    /// means the leaves are inline.
     private func reserveSentinels() {
-        nodes[0] = PoptrieNode(vector: 0, leafvec: 1, leafBase: 0, childBase: 0)
+        nodes[0] = PoptrieNode(vector: 0, leafvec: 1, childBase: 0, leafBase: 0)
         leaves[0] = noRoute
         nodeTop = 1
         leafTop = 1
@@ -106,8 +123,8 @@ public final class Poptrie<Family: AddressFamily> {
     }
 
     deinit {
-        direct.deallocate()
-        nodes.deallocate()
+        LargeBuffer.free(direct)
+        LargeBuffer.free(nodes)
         leaves.deallocate()
     }
 
@@ -131,116 +148,83 @@ public final class Poptrie<Family: AddressFamily> {
     public func lookup(_ key: Key) -> NextHop {
         let d = direct[Int(truncatingIfNeeded: key &>> (Key.bitWidth &- Family.directBits))]
         if d & Self.leafFlag != 0 { return NextHop(truncatingIfNeeded: d) }
-        var index = Int(d)
-        var offset = Family.directBits
-        while true {
-            let node = nodes[index]
-            let v = (key &<< offset) &>> (Key.bitWidth &- 6)
-            let bit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: v)
-            if node.vector & bit != 0 {
-                index = Int(node.childBase) &+ (node.vector & (bit &- 1)).nonzeroBitCount
-                offset &+= 6
-            } else {
-                return leaves[Int(node.leafBase) &+ (node.leafvec & ((bit &<< 1) &- 1)).nonzeroBitCount &- 1]
-            }
-        }
+        return finish(key, node: Int(d), offset: Family.directBits)
     }
 
     /// Looks up every key of `keys` into `results` (same count).
     ///
-    /// Group prefetching: the keys go in groups of ``batchWidth``; each stage
-    /// issues the prefetches of the whole group before it reads what the
-    /// previous stage fetched (direct entries, then nodes, then leaves), so the
-    /// cache misses of a group overlap instead of queueing one lookup behind
-    /// the other. Deeper levels (rare) finish one key at a time.
+    /// A software pipeline over groups of ``batchWidth`` keys, each stage a group
+    /// behind the one before: while group *g*'s direct entries are read (and
+    /// the node lines they point to are prefetched), group *g + 1*'s direct
+    /// entries are being prefetched and group *g - 1*, whose node lines were
+    /// prefetched a whole group earlier, is finished. Every load then finds its
+    /// line already on the way, and the misses of three groups overlap.
     @inlinable
     public func lookup(batch keys: UnsafeBufferPointer<Key>, into results: UnsafeMutableBufferPointer<NextHop>) {
         precondition(results.count >= keys.count, "results must have room for every key")
         let width = Self.batchWidth
         let n = keys.count
-        var start = 0
+        let groups = n / width
         let shift = Key.bitWidth &- Family.directBits
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: width) { scratch in
-            let state = scratch.baseAddress!  // node index to read (> 0), or -(leaf index) - 1
-            while start &+ width <= n {
-                let k = keys.baseAddress! + start
-                let out = results.baseAddress! + start
-                for j in 0..<width {
-                    dxemu_prefetch(direct + Int(truncatingIfNeeded: k[j] &>> shift))
+        guard groups > 0, let k = keys.baseAddress, let out = results.baseAddress else {
+            for i in 0..<n { results[i] = lookup(keys[i]) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * width) { scratch in
+            // pending[g % 2][j]: node to finish for key j of group g, or 0 when resolved.
+            let pending = scratch.baseAddress!
+            for j in 0..<width { dxemu_prefetch(direct + Int(truncatingIfNeeded: k[j] &>> shift)) }
+            for g in 0...groups {
+                if g &+ 1 < groups {
+                    let next = k + (g &+ 1) &* width
+                    for j in 0..<width { dxemu_prefetch(direct + Int(truncatingIfNeeded: next[j] &>> shift)) }
                 }
-                var nodesToRead = 0
-                for j in 0..<width {
-                    let d = direct[Int(truncatingIfNeeded: k[j] &>> shift)]
-                    if d & Self.leafFlag != 0 {
-                        out[j] = NextHop(truncatingIfNeeded: d)
-                        state[j] = 0
-                    } else {
-                        dxemu_prefetch(nodes + Int(d))
-                        state[j] = Int32(bitPattern: d)
-                        nodesToRead &+= 1
+                if g < groups {
+                    let current = k + g &* width
+                    let slot = pending + (g & 1) &* width
+                    for j in 0..<width {
+                        let d = direct[Int(truncatingIfNeeded: current[j] &>> shift)]
+                        if d & Self.leafFlag != 0 {
+                            out[g &* width &+ j] = NextHop(truncatingIfNeeded: d)
+                            slot[j] = 0
+                        } else {
+                            dxemu_prefetch(nodes + Int(d))
+                            slot[j] = d
+                        }
                     }
                 }
-                if nodesToRead == 0 { start &+= width; continue }
-                for j in 0..<width where state[j] > 0 {
-                    let node = nodes[Int(state[j])]
-                    let v = (k[j] &<< Family.directBits) &>> (Key.bitWidth &- 6)
-                    let bit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: v)
-                    if node.vector & bit != 0 {
-                        let child = Int(node.childBase) &+ (node.vector & (bit &- 1)).nonzeroBitCount
-                        dxemu_prefetch(nodes + child)
-                        state[j] = Int32(truncatingIfNeeded: child)
-                    } else {
-                        let leaf = Int(node.leafBase) &+ (node.leafvec & ((bit &<< 1) &- 1)).nonzeroBitCount &- 1
-                        dxemu_prefetch(leaves + leaf)
-                        state[j] = Int32(truncatingIfNeeded: -leaf &- 1)
+                if g > 0 {
+                    let previous = k + (g &- 1) &* width
+                    let slot = pending + ((g &- 1) & 1) &* width
+                    for j in 0..<width where slot[j] != 0 {
+                        out[(g &- 1) &* width &+ j] = finish(previous[j], node: Int(slot[j]), offset: Family.directBits)
                     }
                 }
-                for j in 0..<width where state[j] != 0 {
-                    let s = Int(state[j])
-                    out[j] = s < 0 ? leaves[-s &- 1] : finish(k[j], node: s, offset: Family.directBits &+ 6)
-                }
-                start &+= width
             }
         }
-        while start < n {
-            results[start] = lookup(keys[start])
-            start &+= 1
-        }
+        for i in (groups &* width)..<n { results[i] = lookup(keys[i]) }
     }
 
-    /// EXPERIMENT: scalar lookups with a two-stage software pipeline.
-    @inlinable
-    public func lookupPipelined(_ keys: UnsafeBufferPointer<Key>, into results: UnsafeMutableBufferPointer<NextHop>) {
-        let n = keys.count
-        let shift = Key.bitWidth &- Family.directBits
-        let far = 16, near = 8
-        var i = 0
-        while i < n {
-            if i &+ far < n { dxemu_prefetch(direct + Int(truncatingIfNeeded: keys[i &+ far] &>> shift)) }
-            if i &+ near < n {
-                let d = direct[Int(truncatingIfNeeded: keys[i &+ near] &>> shift)]
-                if d & Self.leafFlag == 0 { dxemu_prefetch(nodes + Int(d)) }
-            }
-            results[i] = lookup(keys[i])
-            i &+= 1
-        }
-    }
-
-    /// Continues a lookup from `node`, `offset` bits into the key.
+    /// Continues a lookup from node `index`, `offset` bits into the key.
     @inlinable @inline(__always)
-    func finish(_ key: Key, node start: Int, offset first: Int) -> NextHop {
-        var index = start
+    func finish(_ key: Key, node index: Int, offset first: Int) -> NextHop {
+        var node = nodes + index
         var offset = first
         while true {
-            let node = nodes[index]
+            let vector = node.pointee.vector
             let v = (key &<< offset) &>> (Key.bitWidth &- 6)
             let bit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: v)
-            if node.vector & bit != 0 {
-                index = Int(node.childBase) &+ (node.vector & (bit &- 1)).nonzeroBitCount
+            if vector & bit != 0 {
+                node = nodes + (Int(node.pointee.childBase) &+ (vector & (bit &- 1)).nonzeroBitCount)
                 offset &+= 6
-            } else {
-                return leaves[Int(node.leafBase) &+ (node.leafvec & ((bit &<< 1) &- 1)).nonzeroBitCount &- 1]
+                continue
             }
+            let rank = (node.pointee.leafvec & ((bit &<< 1) &- 1)).nonzeroBitCount &- 1
+            let base = node.pointee.leafBase
+            if base == 0 {
+                return UnsafeRawPointer(node).load(fromByteOffset: PoptrieNode.inlineLeafOffset &+ rank &* 2, as: NextHop.self)
+            }
+            return leaves[Int(base) &+ rank]
         }
     }
 
@@ -411,11 +395,16 @@ public final class Poptrie<Family: AddressFamily> {
                 }
             }
             if vector == 0 && runCount == 1 { return .leaf(runs[0]) }
-            let childBase = childCount == 0 ? 1 : allocateNodes(childCount)
+            let childBase = childCount == 0 ? 0 : allocateNodes(childCount)
             for k in 0..<childCount { nodes[Int(childBase) + k] = children[k] }
-            let leafBase = runCount == 0 ? 1 : allocateLeaves(runCount)
-            for k in 0..<runCount { leaves[Int(leafBase) + k] = runs[k] }
-            return .node(PoptrieNode(vector: vector, leafvec: leafvec, leafBase: leafBase, childBase: childBase))
+            var built = PoptrieNode(vector: vector, leafvec: leafvec, childBase: childBase, leafBase: 0)
+            if runCount <= PoptrieNode.inlineLeafCapacity {
+                for k in 0..<runCount { built.setInlineLeaf(k, runs[k]) }
+            } else {
+                built.leafBase = allocateLeaves(runCount)
+                for k in 0..<runCount { leaves[Int(built.leafBase) + k] = runs[k] }
+            }
+            return .node(built)
         }
         }
         }
@@ -457,8 +446,7 @@ public final class Poptrie<Family: AddressFamily> {
         let childCount = node.vector.nonzeroBitCount
         for k in 0..<childCount { release(nodes[Int(node.childBase) + k]) }
         if childCount > 0 { releaseNodes(node.childBase, count: childCount) }
-        let runs = node.leafvec.nonzeroBitCount
-        if runs > 0 { freeLeafBlocks[runs].append(node.leafBase) }
+        if node.leafBase != 0 { freeLeafBlocks[node.leafvec.nonzeroBitCount].append(node.leafBase) }
     }
 
     // MARK: - Block allocation
@@ -483,9 +471,9 @@ public final class Poptrie<Family: AddressFamily> {
     }
 
     private func resizeNodes(to capacity: Int) {
-        let fresh = UnsafeMutablePointer<PoptrieNode>.allocate(capacity: capacity)
+        let fresh = LargeBuffer.allocate(PoptrieNode.self, count: capacity)
         fresh.moveInitialize(from: nodes, count: min(nodeTop, capacity))
-        nodes.deallocate()
+        LargeBuffer.free(nodes)
         nodes = fresh
         nodeCapacity = capacity
     }
