@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "RouteLookup", targets: ["RouteLookup"]),
         .library(name: "Capture", targets: ["Capture"]),
         .library(name: "Inspect", targets: ["Inspect"]),
+        .library(name: "Emulator", targets: ["Emulator"]),
         .library(name: "Report", targets: ["Report"]),
         .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
         .library(name: "DeterministicRandom", targets: ["DeterministicRandom"]),
@@ -36,13 +37,14 @@ let package = Package(
         .target(name: "CPrefetch"),
         .target(name: "RouteLookup", dependencies: ["NetAddress", "CPrefetch"]),
         .target(name: "Capture", dependencies: ["CPcap", "PacketWire"]),
+        .target(name: "Emulator", dependencies: ["PacketWire", "RouteLookup", "NetAddress", "DeterministicRandom"]),
         .target(name: "Inspect", dependencies: ["Capture", "PacketWire"]),
         .target(name: "SampleCaptures", dependencies: ["Capture", "PacketWire", "NetAddress", "DeterministicRandom"]),
         .target(name: "Report", dependencies: ["Inspect", "Capture", "PacketWire"]),
         .executableTarget(
             name: "dxemu",
             dependencies: [
-                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures",
+                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures", "Emulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "PacketWire", "SampleCaptures", "TestSupport"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "PacketWire", "TestSupport"]),
         .testTarget(name: "RouteLookupTests", dependencies: ["RouteLookup", "NetAddress", "TestSupport"]),
+        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "PacketWire", "NetAddress", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect"]),
         .testTarget(name: "dxemuTests", dependencies: ["dxemu", "TestSupport"]),
     ]

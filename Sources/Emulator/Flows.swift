@@ -1,0 +1,48 @@
+import PacketWire
+
+/// Counters of one flow. Every packet its source sent ends in exactly one of
+/// `delivered` or `drops`: `sent == delivered + drops.total` once nothing is in
+/// flight (``Simulation/packetsInFlight`` is 0).
+public struct FlowStatistics: Sendable, Equatable {
+    public var sent: UInt64 = 0
+    public var delivered: UInt64 = 0
+    public var drops = DropCounts()
+    public var bytesSent: UInt64 = 0
+    public var bytesDelivered: UInt64 = 0
+    /// One-way latency of delivered packets, nanoseconds.
+    public var latencySum: Int64 = 0
+    public var latencyMin: Int64 = .max
+    public var latencyMax: Int64 = 0
+    /// Packets delivered after one with a higher sequence number.
+    public var reordered: UInt64 = 0
+    public var firstDelivery: Int64 = -1
+    public var lastDelivery: Int64 = -1
+    /// ICMP "fragmentation needed" / "packet too big" sent toward the source by
+    /// routers, and how many reached it.
+    public var icmpTooBigSent: UInt64 = 0
+    public var icmpTooBigReceived: UInt64 = 0
+    /// Largest MTU a too-big message reported (the path MTU learnt), or 0.
+    public var learntPathMTU: Int = 0
+
+    /// Packets with a fate.
+    public var accountedFor: UInt64 { delivered + drops.total }
+    /// Mean latency in nanoseconds (0 when nothing was delivered).
+    public var meanLatency: Int64 { delivered == 0 ? 0 : latencySum / Int64(delivered) }
+}
+
+/// A flow's identity and counters.
+struct FlowState {
+    var spec: FlowSpec
+    var group: Int32
+    var statistics = FlowStatistics()
+    var nextSequence: UInt32 = 0
+    var highestDelivered: Int64 = -1
+}
+
+/// Bookkeeping of a fragmented datagram: delivered when every fragment is,
+/// dropped (with the first fragment's reason) when any is not.
+struct DatagramRecord {
+    var remaining: Int32
+    var dropReason: DropReason?
+    var size: UInt32
+}

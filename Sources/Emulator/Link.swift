@@ -1,0 +1,183 @@
+import DeterministicRandom
+
+/// What one direction of a link does to packets. Plain values with defaults;
+/// AWS numbers come from the scenario layer, which cites AWS-FACTS.
+public struct LinkConfiguration: Sendable, Equatable {
+    /// Serialisation rate.
+    public var bandwidth: BitRate
+    /// One-way propagation delay.
+    public var delay: SimTime
+    /// Extra delay drawn uniformly in [0, jitter] per packet; never reorders
+    /// (a packet never arrives before the one sent ahead of it).
+    public var jitter: SimTime = .zero
+    /// Random loss.
+    public var loss: LossModel = .none
+    /// Largest IP datagram carried, in bytes (the inner MTU on a tunnel).
+    public var mtu: Int = 1500
+    /// Bytes added to every packet on the wire (outer IP + ESP on a VPN tunnel).
+    public var overheadBytes: Int = 0
+    /// At most this many packets per second (a VPN tunnel's ~140,000), or nil.
+    public var packetsPerSecond: Int? = nil
+    /// Drop-tail limits of the egress queue (the packet in transmission counts).
+    public var queuePackets: Int = 10_000
+    public var queueBytes: Int = 64 << 20
+    /// Whether a DF packet over the MTU triggers an ICMP "fragmentation needed"
+    /// (IPv6: "packet too big") back to its source.
+    public var sendsICMPTooBig: Bool = false
+
+    public init(bandwidth: BitRate, delay: SimTime) {
+        self.bandwidth = bandwidth
+        self.delay = delay
+    }
+}
+
+/// Whether a link carries traffic.
+public enum LinkState: UInt8, Sendable {
+    /// Carries traffic.
+    case up
+    /// Carrier lost (fibre cut, device off): packets are dropped on sending and
+    /// those on the wire are lost; the ends see the interface go down.
+    case down
+    /// Interfaces up, data silently lost (a grey failure): only a liveness
+    /// protocol (BFD, BGP hold timer) notices.
+    case blackhole
+}
+
+/// A packet on a link: waiting, being sent or propagating.
+struct InFlight {
+    var packet: Packet
+    /// Virtual time it reaches the far end.
+    var arrival: Int64
+    /// Virtual time its last bit leaves the sender.
+    var transmitted: Int64
+}
+
+/// Counters of one direction of a link.
+public struct LinkStatistics: Sendable, Equatable {
+    public var packetsSent: UInt64 = 0
+    /// Wire bytes (with encapsulation overhead).
+    public var bytesSent: UInt64 = 0
+    public var packetsDelivered: UInt64 = 0
+    public var drops = DropCounts()
+    /// Fragments made because a datagram exceeded the MTU.
+    public var fragmentsCreated: UInt64 = 0
+    public var maxQueuePackets: Int = 0
+    public var maxQueueBytes: Int = 0
+    /// Sum and maximum of the time packets waited before transmission.
+    public var queueDelaySum: Int64 = 0
+    public var queueDelayMax: Int64 = 0
+}
+
+/// One direction of a link: its configuration, state, the FIFO of packets in
+/// flight (a ring buffer reused for the whole run: no allocation per packet),
+/// and its counters.
+struct Channel {
+    let name: String
+    let from: Int32
+    let to: Int32
+    var configuration: LinkConfiguration
+    var state: LinkState = .up
+    /// Picoseconds per byte at the configured rate (serialisation without a division).
+    var picosecondsPerByte: Int64
+    /// Minimum spacing of packets under the packet-rate cap, or 0.
+    var packetSpacing: Int64
+    var loss: LossState
+    var jitterRandom: SeededGenerator
+    /// When the last queued packet finishes transmission, and its arrival.
+    var lastTransmitted: Int64 = 0
+    var lastArrival: Int64 = 0
+    /// Ring of packets in flight, ordered by arrival (= by transmission).
+    var ring = PacketRing()
+    /// Entries at the head of the ring whose transmission is over (propagating).
+    var sentPrefix = 0
+    var queuedBytes = 0
+    var statistics = LinkStatistics()
+
+    init(name: String, from: Int32, to: Int32, configuration: LinkConfiguration, random: SeededGenerator) {
+        self.name = name
+        self.from = from
+        self.to = to
+        self.configuration = configuration
+        picosecondsPerByte = Channel.picoseconds(configuration.bandwidth)
+        packetSpacing = Channel.spacing(configuration.packetsPerSecond)
+        loss = LossState(model: configuration.loss, random: random.derived(1))
+        jitterRandom = random.derived(2)
+    }
+
+    /// Nanoseconds between packets under a rate cap, rounded up so the cap is never exceeded.
+    static func spacing(_ packetsPerSecond: Int?) -> Int64 {
+        guard let pps = packetsPerSecond, pps > 0 else { return 0 }
+        return (1_000_000_000 + Int64(pps) - 1) / Int64(pps)
+    }
+
+    static func picoseconds(_ rate: BitRate) -> Int64 {
+        (8_000_000_000_000 + rate.bitsPerSecond / 2) / max(rate.bitsPerSecond, 1)
+    }
+
+    mutating func reconfigure(_ configuration: LinkConfiguration) {
+        self.configuration = configuration
+        picosecondsPerByte = Channel.picoseconds(configuration.bandwidth)
+        packetSpacing = Channel.spacing(configuration.packetsPerSecond)
+        loss.model = configuration.loss
+    }
+
+    /// Moves packets whose transmission ended by `now` out of the queue count.
+    @inline(__always)
+    mutating func advance(to now: Int64) {
+        while sentPrefix < ring.count {
+            let entry = ring[sentPrefix]
+            if entry.transmitted > now { break }
+            queuedBytes -= Int(entry.packet.size) + Int(entry.packet.overhead)
+            sentPrefix += 1
+        }
+    }
+
+    /// Packets waiting or being transmitted.
+    @inline(__always) var queuedPackets: Int { ring.count - sentPrefix }
+}
+
+/// A growable ring buffer of ``InFlight`` values (manual memory: the
+/// ``Simulation`` frees it).
+struct PacketRing {
+    var buffer: UnsafeMutablePointer<InFlight>? = nil
+    var capacity = 0
+    var head = 0
+    var count = 0
+
+    @inline(__always)
+    subscript(offset: Int) -> InFlight {
+        get { buffer![(head &+ offset) & (capacity &- 1)] }
+    }
+
+    @inline(__always)
+    mutating func append(_ entry: InFlight) {
+        if count == capacity { grow() }
+        buffer![(head &+ count) & (capacity &- 1)] = entry
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func removeFirst() -> InFlight {
+        let entry = buffer![head]
+        head = (head &+ 1) & (capacity &- 1)
+        count &-= 1
+        return entry
+    }
+
+    mutating func removeAll() {
+        head = 0
+        count = 0
+    }
+
+    private mutating func grow() {
+        let fresh = max(capacity * 2, 64)
+        let new = UnsafeMutablePointer<InFlight>.allocate(capacity: fresh)
+        for i in 0..<count { new[i] = self[i] }
+        buffer?.deallocate()
+        buffer = new
+        capacity = fresh
+        head = 0
+    }
+
+    func free() { buffer?.deallocate() }
+}

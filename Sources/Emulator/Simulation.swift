@@ -1,0 +1,617 @@
+import DeterministicRandom
+import NetAddress
+import PacketWire
+import RouteLookup
+
+/// The discrete-event forwarding core: nodes joined by links, packets moving
+/// hop by hop in virtual time.
+///
+/// - Time is integer nanoseconds; simultaneous events run in a fixed order
+///   (control timers, then link arrivals by link index, then sources by index),
+///   so the same seed and inputs always give the same results.
+/// - Each link direction keeps its packets in a FIFO; only the head of each
+///   link is in the event heap, so the heap holds one entry per busy link,
+///   source and timer, however many packets are in flight.
+/// - The per-packet path allocates nothing: packets are 32-byte values, link
+///   FIFOs are reused ring buffers, routers cache each flow's decision until
+///   their FIB changes.
+/// - Every packet ends delivered or dropped with one ``DropReason``; see
+///   ``FlowStatistics``.
+///
+/// Not thread-safe: one simulation runs on one thread.
+public final class Simulation {
+    /// Seed of every random choice (sources, loss models, jitter).
+    public let seed: UInt64
+    /// Width of the bins of the time series.
+    public let binWidth: SimTime
+    /// Current virtual time.
+    public private(set) var now = SimTime.zero
+    /// Events handled so far (packet arrivals, sends, timers).
+    public private(set) var eventsProcessed: UInt64 = 0
+    /// Packets on links (queued or propagating).
+    public private(set) var packetsInFlight = 0
+
+    @exclusivity(unchecked) var nodes: [Node] = []
+    @exclusivity(unchecked) var channels: [Channel] = []
+    @exclusivity(unchecked) var groups: [[Int32]] = []
+    @exclusivity(unchecked) var flows: [FlowState] = []
+    @exclusivity(unchecked) var sources: [SourceState] = []
+    @exclusivity(unchecked) var heap = EventHeap()
+    @exclusivity(unchecked) var timers: [((Simulation) -> Void)?] = []
+    @exclusivity(unchecked) var groupNames: [String] = []
+    @exclusivity(unchecked) var groupSeries: [TimeSeries] = []
+    @exclusivity(unchecked) var linkSeries: [TimeSeries] = []
+    @exclusivity(unchecked) var datagrams: [DatagramRecord] = [DatagramRecord(remaining: 0, dropReason: nil, size: 0)]
+    @exclusivity(unchecked) var freeDatagrams: [UInt32] = []
+    private let random: SeededGenerator
+
+    /// A simulation whose random choices all derive from `seed`.
+    public init(seed: UInt64 = 1, binWidth: SimTime = .milliseconds(100)) {
+        precondition(binWidth.nanoseconds > 0, "bin width must be positive")
+        self.seed = seed
+        self.binWidth = binWidth
+        random = SeededGenerator(seed: seed)
+    }
+
+    deinit {
+        for c in channels { c.ring.free() }
+    }
+
+    // MARK: - Topology
+
+    /// Adds a host or router.
+    @discardableResult
+    public func addNode(_ name: String, kind: NodeKind) -> NodeID {
+        nodes.append(Node(name: name, kind: kind, index: nodes.count))
+        nodes[nodes.count - 1].routeCache = [UInt64](repeating: 0, count: flows.count)
+        return NodeID(index: Int32(nodes.count - 1))
+    }
+
+    /// Adds one direction of a link, from `from` to `to`.
+    @discardableResult
+    public func addLink(_ name: String, from: NodeID, to: NodeID, _ configuration: LinkConfiguration) -> LinkID {
+        let id = channels.count
+        channels.append(Channel(name: name, from: from.index, to: to.index, configuration: configuration,
+                                random: random.derived(0x1000 + UInt64(id))))
+        linkSeries.append(TimeSeries(binWidth: binWidth))
+        return LinkID(index: Int32(id))
+    }
+
+    /// Adds a link both ways (`reverse` defaults to the same configuration);
+    /// returns (a -> b, b -> a).
+    @discardableResult
+    public func addLink(_ name: String, between a: NodeID, and b: NodeID, _ configuration: LinkConfiguration,
+                        reverse: LinkConfiguration? = nil) -> (LinkID, LinkID) {
+        (addLink(name, from: a, to: b, configuration), addLink(name + "'", from: b, to: a, reverse ?? configuration))
+    }
+
+    /// Sets the link a host sends everything on.
+    public func setUplink(host: NodeID, link: LinkID) {
+        precondition(channels[Int(link.index)].from == host.index, "the uplink must start at the host")
+        nodes[Int(host.index)].uplink = link.index
+    }
+
+    /// A group of links for ECMP (one link: plain next hop).
+    public func addNextHopGroup(_ links: [LinkID]) -> NextHopGroupID {
+        precondition(!links.isEmpty && groups.count < Int(noRoute), "a next-hop group needs 1+ links")
+        groups.append(links.map(\.index))
+        return NextHopGroupID(index: UInt16(groups.count - 1))
+    }
+
+    /// Replaces the links of a group (e.g. an ECMP member lost); routes using it follow.
+    public func setNextHopGroup(_ group: NextHopGroupID, _ links: [LinkID]) {
+        precondition(!links.isEmpty, "a next-hop group needs 1+ links")
+        groups[Int(group.index)] = links.map(\.index)
+        for n in nodes.indices { nodes[n].fibVersion &+= 1 }
+    }
+
+    /// Installs (or replaces) a route in a router's FIB.
+    public func setRoute(_ prefix: IPv4Prefix, at router: NodeID, via group: NextHopGroupID) {
+        let n = Int(router.index)
+        nodes[n].fib4.insert(IPv4Family.key(prefix.address), length: Int(prefix.length), nextHop: group.index)
+        nodes[n].fibVersion &+= 1
+    }
+
+    public func setRoute(_ prefix: IPv6Prefix, at router: NodeID, via group: NextHopGroupID) {
+        let n = Int(router.index)
+        nodes[n].fib6.insert(IPv6Family.key(prefix.address), length: Int(prefix.length), nextHop: group.index)
+        nodes[n].fibVersion &+= 1
+    }
+
+    /// Removes a route; returns whether it was there.
+    @discardableResult
+    public func removeRoute(_ prefix: IPv4Prefix, at router: NodeID) -> Bool {
+        let n = Int(router.index)
+        let removed = nodes[n].fib4.withdraw(IPv4Family.key(prefix.address), length: Int(prefix.length)) != noRoute
+        nodes[n].fibVersion &+= 1
+        return removed
+    }
+
+    @discardableResult
+    public func removeRoute(_ prefix: IPv6Prefix, at router: NodeID) -> Bool {
+        let n = Int(router.index)
+        let removed = nodes[n].fib6.withdraw(IPv6Family.key(prefix.address), length: Int(prefix.length)) != noRoute
+        nodes[n].fibVersion &+= 1
+        return removed
+    }
+
+    /// The next-hop group a router would use for `address` now, or nil.
+    public func route(at router: NodeID, for address: IPAddress) -> NextHopGroupID? {
+        let n = Int(router.index)
+        let hop: NextHop
+        switch address {
+        case let .v4(a): hop = nodes[n].fib4.lookup(IPv4Family.key(a))
+        case let .v6(a): hop = nodes[n].fib6.lookup(IPv6Family.key(a))
+        }
+        return hop == noRoute ? nil : NextHopGroupID(index: hop)
+    }
+
+    /// Changes a link's state. Packets already on it meet the new state when
+    /// they arrive: a cut or a black hole loses them.
+    public func setLinkState(_ link: LinkID, _ state: LinkState) {
+        channels[Int(link.index)].state = state
+    }
+
+    public func linkState(_ link: LinkID) -> LinkState { channels[Int(link.index)].state }
+
+    /// Changes a link's configuration from now on (packets already queued keep their times).
+    public func reconfigure(_ link: LinkID, _ configuration: LinkConfiguration) {
+        channels[Int(link.index)].reconfigure(configuration)
+    }
+
+    public func configuration(of link: LinkID) -> LinkConfiguration { channels[Int(link.index)].configuration }
+    public func name(of link: LinkID) -> String { channels[Int(link.index)].name }
+    public func name(of node: NodeID) -> String { nodes[Int(node.index)].name }
+    public func endpoints(of link: LinkID) -> (from: NodeID, to: NodeID) {
+        (NodeID(index: channels[Int(link.index)].from), NodeID(index: channels[Int(link.index)].to))
+    }
+    public var linkIDs: [LinkID] { channels.indices.map { LinkID(index: Int32($0)) } }
+    public var nodeIDs: [NodeID] { nodes.indices.map { NodeID(index: Int32($0)) } }
+
+    // MARK: - Traffic
+
+    /// Registers a flow (no packets yet).
+    @discardableResult
+    public func addFlow(_ spec: FlowSpec) -> FlowID {
+        let group: Int32
+        if let g = groupNames.firstIndex(of: spec.group) {
+            group = Int32(g)
+        } else {
+            groupNames.append(spec.group)
+            groupSeries.append(TimeSeries(binWidth: binWidth))
+            group = Int32(groupNames.count - 1)
+        }
+        flows.append(FlowState(spec: spec, group: group))
+        for n in nodes.indices { nodes[n].routeCache.append(0) }
+        return FlowID(index: Int32(flows.count - 1))
+    }
+
+    /// Adds a synthetic source and its flow.
+    @discardableResult
+    public func addSource(_ spec: TrafficSpec) -> FlowID {
+        let flow = addFlow(spec.flow)
+        let index = sources.count
+        sources.append(SourceState(flow: UInt32(flow.index), spec: spec, random: random.derived(0x2000 + UInt64(index))))
+        if sources[index].next < sources[index].stop && sources[index].remaining > 0 {
+            heap.push(.init(time: sources[index].next, order: EventHeap.order(.source, index)))
+        }
+        return flow
+    }
+
+    /// Sends one packet of `flow` from its source host now (replay and TCP use this).
+    public func send(flow: FlowID, size: Int) {
+        emit(flow: Int(flow.index), size: size, at: now.nanoseconds)
+    }
+
+    // MARK: - Control
+
+    /// Runs `action` at virtual time `time` (before packets of the same instant).
+    public func schedule(at time: SimTime, _ action: @escaping (Simulation) -> Void) {
+        precondition(time >= now, "cannot schedule in the past")
+        timers.append(action)
+        heap.push(.init(time: time.nanoseconds, order: EventHeap.order(.timer, timers.count - 1)))
+    }
+
+    /// Runs every event up to and including `end`; `now` ends at `end`.
+    public func run(until end: SimTime) {
+        let limit = end.nanoseconds
+        while let top = heap.first, top.time <= limit {
+            _ = heap.pop()
+            now = SimTime(nanoseconds: top.time)
+            let id = EventHeap.id(of: top.order)
+            switch EventHeap.kind(of: top.order) {
+            case .timer:
+                eventsProcessed &+= 1
+                let action = timers[id]
+                timers[id] = nil
+                action?(self)
+            case .link:
+                arrivals(on: id, limit: limit)
+            case .source:
+                emissions(from: id, limit: limit)
+            }
+        }
+        now = max(now, end)
+    }
+
+    /// Whether `(time, order)` may run before whatever the heap holds.
+    @inline(__always)
+    private func runsNext(_ time: Int64, _ order: UInt64, limit: Int64) -> Bool {
+        guard time <= limit else { return false }
+        guard let top = heap.first else { return true }
+        return time < top.time || (time == top.time && order < top.order)
+    }
+
+    /// Delivers the head packets of link `l` while they come before every other event.
+    private func arrivals(on l: Int, limit: Int64) {
+        let order = EventHeap.order(.link, l)
+        while true {
+            var entry = channels[l].ring.removeFirst()
+            eventsProcessed &+= 1
+            packetsInFlight &-= 1
+            if channels[l].sentPrefix > 0 {
+                channels[l].sentPrefix &-= 1
+            } else {
+                channels[l].queuedBytes -= Int(entry.packet.size) + Int(entry.packet.overhead)
+            }
+            let t = entry.arrival
+            now = SimTime(nanoseconds: t)
+            switch channels[l].state {
+            case .up:
+                channels[l].statistics.packetsDelivered &+= 1
+                entry.packet.overhead = 0
+                receive(&entry.packet, at: channels[l].to, now: t)
+            case .down:
+                drop(entry.packet, .linkDown, link: l, now: t)
+            case .blackhole:
+                drop(entry.packet, .blackholed, link: l, now: t)
+            }
+            guard channels[l].ring.count > 0 else { return }
+            let next = channels[l].ring[0].arrival
+            if !runsNext(next, order, limit: limit) {
+                heap.push(.init(time: next, order: order))
+                return
+            }
+        }
+    }
+
+    /// Sends the packets of source `s` while they come before every other event.
+    private func emissions(from s: Int, limit: Int64) {
+        let order = EventHeap.order(.source, s)
+        while true {
+            let t = sources[s].next
+            eventsProcessed &+= 1
+            now = SimTime(nanoseconds: t)
+            let size = sources[s].nextSize()
+            sources[s].remaining &-= 1
+            sources[s].advance()
+            emit(flow: Int(sources[s].flow), size: size, at: t)
+            let next = sources[s].next
+            guard sources[s].remaining > 0 && next < sources[s].stop else { return }
+            if !runsNext(next, order, limit: limit) {
+                heap.push(.init(time: next, order: order))
+                return
+            }
+        }
+    }
+
+    /// Creates a packet of `flow` at its source host and sends it on the uplink.
+    @inline(__always)
+    private func emit(flow f: Int, size: Int, at t: Int64) {
+        let sequence = flows[f].nextSequence
+        flows[f].nextSequence &+= 1
+        flows[f].statistics.sent &+= 1
+        flows[f].statistics.bytesSent &+= UInt64(size)
+        var flags: UInt8 = flows[f].spec.dontFragment ? Packet.Flag.dontFragment : 0
+        if flows[f].spec.key.ipVersion == 6 { flags |= Packet.Flag.ipv6 | Packet.Flag.dontFragment }
+        let packet = Packet(flow: UInt32(f), size: UInt32(size), sequence: sequence, created: t,
+                            ttl: flows[f].spec.ttl, flags: flags)
+        let uplink = nodes[Int(flows[f].spec.source.index)].uplink
+        if uplink < 0 {
+            drop(packet, .noRoute, link: -1, now: t)
+        } else {
+            transmit(packet, on: Int(uplink), now: t)
+        }
+    }
+
+    // MARK: - Forwarding
+
+    /// A packet reaches node `n`.
+    @inline(__always)
+    private func receive(_ p: inout Packet, at n: Int32, now t: Int64) {
+        let f = Int(p.flow)
+        if p.isICMPError {
+            if n == flows[f].spec.source.index {
+                flows[f].statistics.icmpTooBigReceived &+= 1
+                let reported = Int(p.sequence)
+                let learnt = flows[f].statistics.learntPathMTU
+                flows[f].statistics.learntPathMTU = learnt == 0 ? reported : min(learnt, reported)
+                return
+            }
+        } else if n == flows[f].spec.destination.index {
+            deliver(p, now: t)
+            return
+        }
+        guard nodes[Int(n)].kind == .router else {
+            drop(p, .noRoute, link: -1, now: t)
+            return
+        }
+        if p.ttl <= 1 {
+            drop(p, .ttlExpired, link: -1, now: t)
+            return
+        }
+        p.ttl &-= 1
+        let link = p.isICMPError ? routeTowardSource(at: Int(n), flow: f) : route(at: Int(n), flow: f)
+        if link < 0 {
+            drop(p, .noRoute, link: -1, now: t)
+        } else {
+            transmit(p, on: Int(link), now: t)
+        }
+    }
+
+    /// The link router `n` sends flow `f` on, or -1; cached until the FIB changes.
+    @inline(__always)
+    private func route(at n: Int, flow f: Int) -> Int32 {
+        let cached = nodes[n].routeCache[f]
+        let version = nodes[n].fibVersion
+        if UInt32(truncatingIfNeeded: cached >> 32) == version {
+            return Int32(truncatingIfNeeded: cached & 0xFFFF_FFFF) &- 1
+        }
+        let link = decide(at: n, key: flows[f].spec.key)
+        nodes[n].routeCache[f] = UInt64(version) << 32 | UInt64(UInt32(bitPattern: link &+ 1))
+        return link
+    }
+
+    private func routeTowardSource(at n: Int, flow f: Int) -> Int32 {
+        decide(at: n, key: flows[f].spec.key.reversed)
+    }
+
+    /// A fresh FIB decision for the destination of `key`.
+    private func decide(at n: Int, key: FlowKey) -> Int32 {
+        let hop: NextHop
+        if key.ipVersion == 6 {
+            hop = nodes[n].fib6.lookup(IPv6Family.key(key.destinationIPv6))
+        } else {
+            hop = nodes[n].fib4.lookup(IPv4Family.key(key.destinationIPv4))
+        }
+        guard hop != noRoute else { return -1 }
+        let members = groups[Int(hop)]
+        if members.count == 1 { return members[0] }
+        return members[FlowHash.member(key, seed: nodes[n].hashSeed, count: members.count)]
+    }
+
+    /// Puts a packet on link `l`: MTU, loss, queue, then its transmission and
+    /// arrival times (FIFO: serialisation after the previous packet).
+    @inline(__always)
+    private func transmit(_ p: Packet, on l: Int, now t: Int64) {
+        if channels[l].state == .down {
+            drop(p, .linkDown, link: l, now: t)
+            return
+        }
+        let mtu = channels[l].configuration.mtu
+        if Int(p.size) > mtu {
+            if p.dontFragment || p.isICMPError {
+                drop(p, .mtuExceeded, link: l, now: t)
+                if channels[l].configuration.sendsICMPTooBig && !p.isICMPError { sendTooBig(for: p, link: l, now: t) }
+                return
+            }
+            fragment(p, on: l, now: t)
+            return
+        }
+        enqueue(p, on: l, now: t)
+    }
+
+    @inline(__always)
+    private func enqueue(_ packet: Packet, on l: Int, now t: Int64) {
+        var p = packet
+        if channels[l].loss.loses() {
+            drop(p, .lossModel, link: l, now: t)
+            return
+        }
+        channels[l].advance(to: t)
+        p.overhead = UInt16(channels[l].configuration.overheadBytes)
+        let wire = Int(p.size) + Int(p.overhead)
+        let serialisation = (Int64(wire) &* channels[l].picosecondsPerByte &+ 999) / 1000
+        let spacing = channels[l].packetSpacing
+        if channels[l].queuedPackets >= channels[l].configuration.queuePackets
+            || channels[l].queuedBytes + wire > channels[l].configuration.queueBytes {
+            drop(p, spacing > serialisation ? .ppsLimit : .queueFull, link: l, now: t)
+            return
+        }
+        let service = max(serialisation, spacing)
+        let start = max(t, channels[l].lastTransmitted)
+        let transmitted = start &+ service
+        var arrival = transmitted &+ channels[l].configuration.delay.nanoseconds
+        let jitter = channels[l].configuration.jitter.nanoseconds
+        if jitter > 0 { arrival &+= Int64(channels[l].jitterRandom.next(below: UInt64(jitter) + 1)) }
+        arrival = max(arrival, channels[l].lastArrival)
+        channels[l].lastTransmitted = transmitted
+        channels[l].lastArrival = arrival
+        channels[l].queuedBytes += wire
+        let wasEmpty = channels[l].ring.count == 0
+        channels[l].ring.append(InFlight(packet: p, arrival: arrival, transmitted: transmitted))
+        packetsInFlight &+= 1
+        let queued = channels[l].queuedPackets
+        let waited = start &- t
+        channels[l].statistics.packetsSent &+= 1
+        channels[l].statistics.bytesSent &+= UInt64(wire)
+        channels[l].statistics.queueDelaySum &+= waited
+        if waited > channels[l].statistics.queueDelayMax { channels[l].statistics.queueDelayMax = waited }
+        if queued > channels[l].statistics.maxQueuePackets { channels[l].statistics.maxQueuePackets = queued }
+        if channels[l].queuedBytes > channels[l].statistics.maxQueueBytes { channels[l].statistics.maxQueueBytes = channels[l].queuedBytes }
+        linkSeries[l].update(at: t) { bin in
+            bin.packets &+= 1
+            bin.bytes &+= UInt64(wire)
+            if queued > bin.queueMax { bin.queueMax = queued }
+        }
+        if wasEmpty { heap.push(.init(time: arrival, order: EventHeap.order(.link, l))) }
+    }
+
+    /// RFC 791 fragmentation of an IPv4 datagram without DF over link `l`.
+    private func fragment(_ p: Packet, on l: Int, now t: Int64) {
+        let pieces = Fragmentation.fragments(totalLength: Int(p.size), mtu: channels[l].configuration.mtu)
+        guard !pieces.isEmpty else {
+            drop(p, .mtuExceeded, link: l, now: t)
+            return
+        }
+        var record = p.datagram
+        if record == 0 {
+            record = allocateDatagram(size: p.size, fragments: pieces.count)
+        } else {
+            datagrams[Int(record)].remaining += Int32(pieces.count - 1)
+        }
+        channels[l].statistics.fragmentsCreated &+= UInt64(pieces.count)
+        for piece in pieces {
+            var fragment = p
+            fragment.size = UInt32(piece.totalLength)
+            fragment.datagram = record
+            enqueue(fragment, on: l, now: t)
+        }
+    }
+
+    private func allocateDatagram(size: UInt32, fragments: Int) -> UInt32 {
+        let record = DatagramRecord(remaining: Int32(fragments), dropReason: nil, size: size)
+        if let reused = freeDatagrams.popLast() {
+            datagrams[Int(reused)] = record
+            return reused
+        }
+        datagrams.append(record)
+        return UInt32(datagrams.count - 1)
+    }
+
+    /// Sends ICMP "fragmentation needed" (IPv4, 56 bytes) or "packet too big"
+    /// (IPv6) from the router at the start of link `l` back to the flow's source.
+    private func sendTooBig(for p: Packet, link l: Int, now t: Int64) {
+        let f = Int(p.flow)
+        let router = Int(channels[l].from)
+        flows[f].statistics.icmpTooBigSent &+= 1
+        let size = p.isIPv6 ? min(1280, 48 + Int(p.size)) : 56
+        var message = Packet(flow: p.flow, size: UInt32(size), sequence: UInt32(channels[l].configuration.mtu),
+                             created: t, ttl: 64, flags: Packet.Flag.icmpError | (p.flags & Packet.Flag.ipv6))
+        let back = nodes[router].kind == .router ? routeTowardSource(at: router, flow: f) : -1
+        if back >= 0 {
+            message.overhead = 0
+            transmit(message, on: Int(back), now: t)
+        }
+    }
+
+    // MARK: - Fates
+
+    @inline(__always)
+    private func deliver(_ p: Packet, now t: Int64) {
+        var bytes = UInt64(p.size)
+        if p.datagram != 0 {
+            let r = Int(p.datagram)
+            datagrams[r].remaining -= 1
+            guard datagrams[r].remaining == 0 else { return }
+            freeDatagrams.append(p.datagram)
+            if let reason = datagrams[r].dropReason {
+                recordDrop(flow: Int(p.flow), reason, now: t)
+                return
+            }
+            bytes = UInt64(datagrams[r].size)
+        }
+        let f = Int(p.flow)
+        let latency = t &- p.created
+        flows[f].statistics.delivered &+= 1
+        flows[f].statistics.bytesDelivered &+= bytes
+        flows[f].statistics.latencySum &+= latency
+        if latency < flows[f].statistics.latencyMin { flows[f].statistics.latencyMin = latency }
+        if latency > flows[f].statistics.latencyMax { flows[f].statistics.latencyMax = latency }
+        if Int64(p.sequence) < flows[f].highestDelivered {
+            flows[f].statistics.reordered &+= 1
+        } else {
+            flows[f].highestDelivered = Int64(p.sequence)
+        }
+        if flows[f].statistics.firstDelivery < 0 { flows[f].statistics.firstDelivery = t }
+        flows[f].statistics.lastDelivery = t
+        groupSeries[Int(flows[f].group)].update(at: t) { bin in
+            bin.packets &+= 1
+            bin.bytes &+= bytes
+            bin.latencySum &+= latency
+            if latency > bin.latencyMax { bin.latencyMax = latency }
+        }
+    }
+
+    private func drop(_ p: Packet, _ reason: DropReason, link l: Int, now t: Int64) {
+        if l >= 0 {
+            channels[l].statistics.drops[reason] &+= 1
+            linkSeries[l].update(at: t) { $0.drops[reason] &+= 1 }
+        }
+        if p.isICMPError { return }  // control messages are not flow traffic
+        if p.datagram != 0 {
+            let r = Int(p.datagram)
+            if datagrams[r].dropReason == nil { datagrams[r].dropReason = reason }
+            datagrams[r].remaining -= 1
+            guard datagrams[r].remaining == 0 else { return }
+            freeDatagrams.append(p.datagram)
+        }
+        recordDrop(flow: Int(p.flow), datagramReason(p) ?? reason, now: t)
+    }
+
+    private func datagramReason(_ p: Packet) -> DropReason? {
+        p.datagram == 0 ? nil : datagrams[Int(p.datagram)].dropReason
+    }
+
+    private func recordDrop(flow f: Int, _ reason: DropReason, now t: Int64) {
+        flows[f].statistics.drops[reason] &+= 1
+        groupSeries[Int(flows[f].group)].update(at: t) { $0.drops[reason] &+= 1 }
+    }
+
+    // MARK: - Results
+
+    public func statistics(of flow: FlowID) -> FlowStatistics { flows[Int(flow.index)].statistics }
+    public func statistics(of link: LinkID) -> LinkStatistics { channels[Int(link.index)].statistics }
+    public func spec(of flow: FlowID) -> FlowSpec { flows[Int(flow.index)].spec }
+    public var flowIDs: [FlowID] { flows.indices.map { FlowID(index: Int32($0)) } }
+    public var groupNamesInOrder: [String] { groupNames }
+
+    /// Delivered traffic of a report group, binned.
+    public func series(group: String) -> TimeSeries? {
+        groupNames.firstIndex(of: group).map { padded(groupSeries[$0]) }
+    }
+
+    /// Traffic sent on a link, binned.
+    public func series(link: LinkID) -> TimeSeries { padded(linkSeries[Int(link.index)]) }
+
+    private func padded(_ s: TimeSeries) -> TimeSeries {
+        var copy = s
+        copy.extend(to: now.nanoseconds)
+        return copy
+    }
+
+    /// Totals over every flow.
+    public var totals: FlowStatistics {
+        var t = FlowStatistics()
+        for f in flows {
+            t.sent += f.statistics.sent
+            t.delivered += f.statistics.delivered
+            t.drops.add(f.statistics.drops)
+            t.bytesSent += f.statistics.bytesSent
+            t.bytesDelivered += f.statistics.bytesDelivered
+        }
+        return t
+    }
+
+    /// Checks the accounting invariant: every packet sent is delivered, dropped
+    /// with a reason, or still on a link. Returns the flows that break it.
+    public func accountingViolations() -> [FlowID] {
+        var inFlightByFlow = [Int](repeating: 0, count: flows.count)
+        for c in channels {
+            for i in 0..<c.ring.count where !c.ring[i].packet.isICMPError && c.ring[i].packet.datagram == 0 {
+                inFlightByFlow[Int(c.ring[i].packet.flow)] += 1
+            }
+        }
+        var pendingDatagrams = [Int](repeating: 0, count: flows.count)
+        var seen = Set<UInt32>()
+        for c in channels {
+            for i in 0..<c.ring.count where c.ring[i].packet.datagram != 0 && !c.ring[i].packet.isICMPError {
+                if seen.insert(c.ring[i].packet.datagram).inserted { pendingDatagrams[Int(c.ring[i].packet.flow)] += 1 }
+            }
+        }
+        return flows.indices.compactMap { i in
+            let s = flows[i].statistics
+            return s.sent == s.accountedFor + UInt64(inFlightByFlow[i] + pendingDatagrams[i]) ? nil : FlowID(index: Int32(i))
+        }
+    }
+}
