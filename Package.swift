@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Capture", targets: ["Capture"]),
         .library(name: "Inspect", targets: ["Inspect"]),
         .library(name: "Emulator", targets: ["Emulator"]),
+        .library(name: "Scenario", targets: ["Scenario"]),
         .library(name: "Report", targets: ["Report"]),
         .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
         .library(name: "DeterministicRandom", targets: ["DeterministicRandom"]),
@@ -39,12 +40,13 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CPcap", "PacketWire"]),
         .target(name: "Emulator", dependencies: ["PacketWire", "RouteLookup", "NetAddress", "DeterministicRandom"]),
         .target(name: "Inspect", dependencies: ["Capture", "PacketWire"]),
+        .target(name: "Scenario", dependencies: ["Emulator", "PacketWire", "NetAddress"]),
         .target(name: "SampleCaptures", dependencies: ["Capture", "PacketWire", "NetAddress", "DeterministicRandom"]),
         .target(name: "Report", dependencies: ["Inspect", "Capture", "PacketWire"]),
         .executableTarget(
             name: "dxemu",
             dependencies: [
-                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures", "Emulator",
+                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures", "Emulator", "Scenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

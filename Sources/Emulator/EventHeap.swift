@@ -7,13 +7,18 @@
 /// (by link index), then sources (by source index).
 struct EventHeap {
     struct Entry {
-        var time: Int64
-        var order: UInt64
+        /// `time` (never negative) in the high 64 bits, `order` in the low:
+        /// one 128-bit comparison orders by time, then by order.
+        var key: UInt128
 
         @inline(__always)
-        static func precedes(_ a: Entry, _ b: Entry) -> Bool {
-            a.time != b.time ? a.time < b.time : a.order < b.order
-        }
+        init(time: Int64, order: UInt64) { key = UInt128(UInt64(bitPattern: time)) << 64 | UInt128(order) }
+
+        @inline(__always) var time: Int64 { Int64(bitPattern: UInt64(truncatingIfNeeded: key >> 64)) }
+        @inline(__always) var order: UInt64 { UInt64(truncatingIfNeeded: key) }
+
+        @inline(__always)
+        static func precedes(_ a: Entry, _ b: Entry) -> Bool { a.key < b.key }
     }
 
     enum Kind: UInt64 {
@@ -24,13 +29,46 @@ struct EventHeap {
     static func kind(of order: UInt64) -> Kind { Kind(rawValue: order >> 60)! }
     static func id(of order: UInt64) -> Int { Int(order & ((1 << 60) - 1)) }
 
-    private(set) var entries: [Entry] = []
+    /// The heap array, in manually managed memory (no copy-on-write checks).
+    private(set) var entries = UnsafeTable<Entry>(capacity: 64)
 
     var isEmpty: Bool { entries.isEmpty }
     var count: Int { entries.count }
 
     @inline(__always)
-    var first: Entry? { entries.first }
+    var first: Entry? { entries.isEmpty ? nil : entries[0] }
+
+    func deallocate() { entries.deallocate() }
+
+    /// Whether `e` comes before every entry but the top (the top's smaller child
+    /// is the least of the rest).
+    @inline(__always)
+    func precedesAllButFirst(_ e: Entry) -> Bool {
+        let n = entries.count
+        if n <= 1 { return true }
+        var other = entries[1]
+        if n > 2 && Entry.precedes(entries[2], other) { other = entries[2] }
+        return Entry.precedes(e, other)
+    }
+
+    /// Replaces the top entry by `e` (an entity rescheduling itself): one
+    /// sift-down instead of a pop and a push.
+    @inline(__always)
+    mutating func replaceFirst(with e: Entry) {
+        let n = entries.count
+        let a = entries
+        var i = 0
+        while true {
+            let l = 2 &* i &+ 1
+            if l >= n { break }
+            let r = l &+ 1
+            let c = r < n && Entry.precedes(a[r], a[l]) ? r : l
+            if !Entry.precedes(a[c], e) { break }
+            a[i] = a[c]
+            i = c
+        }
+        a[i] = e
+    }
 
     mutating func push(_ e: Entry) {
         entries.append(e)

@@ -34,9 +34,23 @@ public struct FlowStatistics: Sendable, Equatable {
 struct FlowState {
     var spec: FlowSpec
     var group: Int32
+    /// Copies of hot spec fields, next to the counters.
+    let sourceNode: Int32
+    let destinationNode: Int32
+    let packetFlags: UInt8
     var statistics = FlowStatistics()
     var nextSequence: UInt32 = 0
     var highestDelivered: Int64 = -1
+
+    init(spec: FlowSpec, group: Int32) {
+        self.spec = spec
+        self.group = group
+        sourceNode = spec.source.index
+        destinationNode = spec.destination.index
+        var flags: UInt8 = spec.dontFragment ? Packet.Flag.dontFragment : 0
+        if spec.key.ipVersion == 6 { flags |= Packet.Flag.ipv6 | Packet.Flag.dontFragment }
+        packetFlags = flags
+    }
 }
 
 /// Bookkeeping of a fragmented datagram: delivered when every fragment is,

@@ -127,8 +127,8 @@ struct Channel {
         while sentPrefix < ring.count {
             let entry = ring[sentPrefix]
             if entry.transmitted > now { break }
-            queuedBytes -= Int(entry.packet.size) + Int(entry.packet.overhead)
-            sentPrefix += 1
+            queuedBytes &-= Int(entry.packet.size) &+ Int(entry.packet.overhead)
+            sentPrefix &+= 1
         }
     }
 
@@ -139,26 +139,26 @@ struct Channel {
 /// A growable ring buffer of ``InFlight`` values (manual memory: the
 /// ``Simulation`` frees it).
 struct PacketRing {
-    var buffer: UnsafeMutablePointer<InFlight>? = nil
-    var capacity = 0
+    var buffer = UnsafeMutablePointer<InFlight>.allocate(capacity: 64)
+    var capacity = 64
     var head = 0
     var count = 0
 
     @inline(__always)
     subscript(offset: Int) -> InFlight {
-        get { buffer![(head &+ offset) & (capacity &- 1)] }
+        get { buffer[(head &+ offset) & (capacity &- 1)] }
     }
 
     @inline(__always)
     mutating func append(_ entry: InFlight) {
         if count == capacity { grow() }
-        buffer![(head &+ count) & (capacity &- 1)] = entry
+        buffer[(head &+ count) & (capacity &- 1)] = entry
         count &+= 1
     }
 
     @inline(__always)
     mutating func removeFirst() -> InFlight {
-        let entry = buffer![head]
+        let entry = buffer[head]
         head = (head &+ 1) & (capacity &- 1)
         count &-= 1
         return entry
@@ -170,14 +170,14 @@ struct PacketRing {
     }
 
     private mutating func grow() {
-        let fresh = max(capacity * 2, 64)
+        let fresh = capacity * 2
         let new = UnsafeMutablePointer<InFlight>.allocate(capacity: fresh)
         for i in 0..<count { new[i] = self[i] }
-        buffer?.deallocate()
+        buffer.deallocate()
         buffer = new
         capacity = fresh
         head = 0
     }
 
-    func free() { buffer?.deallocate() }
+    func free() { buffer.deallocate() }
 }

@@ -67,7 +67,7 @@ struct Node {
     var fibVersion: UInt32 = 1
     /// Per flow: `fibVersion << 32 | (link + 1)` of the last decision (0: none,
     /// link 0 stands for "no route").
-    var routeCache: [UInt64] = []
+    var routeCache = UnsafeTable<UInt64>(capacity: 16)
     let hashSeed: UInt64
 
     init(name: String, kind: NodeKind, index: Int) {

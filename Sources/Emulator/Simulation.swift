@@ -25,22 +25,23 @@ public final class Simulation {
     /// Width of the bins of the time series.
     public let binWidth: SimTime
     /// Current virtual time.
-    public private(set) var now = SimTime.zero
+    @exclusivity(unchecked) public private(set) var now = SimTime.zero
     /// Events handled so far (packet arrivals, sends, timers).
-    public private(set) var eventsProcessed: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var eventsProcessed: UInt64 = 0
     /// Packets on links (queued or propagating).
-    public private(set) var packetsInFlight = 0
+    @exclusivity(unchecked) public private(set) var packetsInFlight = 0
 
-    @exclusivity(unchecked) var nodes: [Node] = []
-    @exclusivity(unchecked) var channels: [Channel] = []
+    // Hot tables in place-mutable storage (no copy-on-write checks per packet).
+    @exclusivity(unchecked) var nodes = UnsafeTable<Node>()
+    @exclusivity(unchecked) var channels = UnsafeTable<Channel>()
     @exclusivity(unchecked) var groups: [[Int32]] = []
-    @exclusivity(unchecked) var flows: [FlowState] = []
-    @exclusivity(unchecked) var sources: [SourceState] = []
+    @exclusivity(unchecked) var flows = UnsafeTable<FlowState>()
+    @exclusivity(unchecked) var sources = UnsafeTable<SourceState>()
     @exclusivity(unchecked) var heap = EventHeap()
     @exclusivity(unchecked) var timers: [((Simulation) -> Void)?] = []
     @exclusivity(unchecked) var groupNames: [String] = []
-    @exclusivity(unchecked) var groupSeries: [TimeSeries] = []
-    @exclusivity(unchecked) var linkSeries: [TimeSeries] = []
+    @exclusivity(unchecked) var groupSeries = UnsafeTable<BinnedCounters>()
+    @exclusivity(unchecked) var linkSeries = UnsafeTable<BinnedCounters>()
     @exclusivity(unchecked) var datagrams: [DatagramRecord] = [DatagramRecord(remaining: 0, dropReason: nil, size: 0)]
     @exclusivity(unchecked) var freeDatagrams: [UInt32] = []
     private let random: SeededGenerator
@@ -54,7 +55,15 @@ public final class Simulation {
     }
 
     deinit {
-        for c in channels { c.ring.free() }
+        for i in channels.indices { channels[i].ring.free() }
+        nodes.deallocate()
+        channels.deallocate()
+        flows.deallocate()
+        sources.deallocate()
+        groupSeries.deallocate()
+        linkSeries.deallocate()
+        heap.deallocate()
+        for i in nodes.indices { nodes[i].routeCache.deallocate() }
     }
 
     // MARK: - Topology
@@ -63,7 +72,7 @@ public final class Simulation {
     @discardableResult
     public func addNode(_ name: String, kind: NodeKind) -> NodeID {
         nodes.append(Node(name: name, kind: kind, index: nodes.count))
-        nodes[nodes.count - 1].routeCache = [UInt64](repeating: 0, count: flows.count)
+        for _ in 0..<flows.count { nodes[nodes.count - 1].routeCache.append(0) }
         return NodeID(index: Int32(nodes.count - 1))
     }
 
@@ -73,7 +82,7 @@ public final class Simulation {
         let id = channels.count
         channels.append(Channel(name: name, from: from.index, to: to.index, configuration: configuration,
                                 random: random.derived(0x1000 + UInt64(id))))
-        linkSeries.append(TimeSeries(binWidth: binWidth))
+        linkSeries.append(BinnedCounters(binWidth: binWidth))
         return LinkID(index: Int32(id))
     }
 
@@ -178,7 +187,7 @@ public final class Simulation {
             group = Int32(g)
         } else {
             groupNames.append(spec.group)
-            groupSeries.append(TimeSeries(binWidth: binWidth))
+            groupSeries.append(BinnedCounters(binWidth: binWidth))
             group = Int32(groupNames.count - 1)
         }
         flows.append(FlowState(spec: spec, group: group))
@@ -216,67 +225,77 @@ public final class Simulation {
     public func run(until end: SimTime) {
         let limit = end.nanoseconds
         while let top = heap.first, top.time <= limit {
-            _ = heap.pop()
             now = SimTime(nanoseconds: top.time)
             let id = EventHeap.id(of: top.order)
             switch EventHeap.kind(of: top.order) {
             case .timer:
+                _ = heap.pop()
                 eventsProcessed &+= 1
                 let action = timers[id]
                 timers[id] = nil
                 action?(self)
             case .link:
-                arrivals(on: id, limit: limit)
+                reschedule(top.order, arrivals(on: id, limit: limit))
             case .source:
-                emissions(from: id, limit: limit)
+                reschedule(top.order, emissions(from: id, limit: limit))
             }
         }
         now = max(now, end)
     }
 
-    /// Whether `(time, order)` may run before whatever the heap holds.
+    /// The entity at the top of the heap either goes back with its next time
+    /// (one sift-down) or leaves the heap.
     @inline(__always)
-    private func runsNext(_ time: Int64, _ order: UInt64, limit: Int64) -> Bool {
-        guard time <= limit else { return false }
-        guard let top = heap.first else { return true }
-        return time < top.time || (time == top.time && order < top.order)
+    private func reschedule(_ order: UInt64, _ next: Int64?) {
+        if let next {
+            heap.replaceFirst(with: .init(time: next, order: order))
+        } else {
+            _ = heap.pop()
+        }
     }
 
-    /// Delivers the head packets of link `l` while they come before every other event.
-    private func arrivals(on l: Int, limit: Int64) {
+    /// Whether `(time, order)` may run before everything else in the heap (the
+    /// entity itself sits at its top).
+    @inline(__always)
+    private func runsNext(_ time: Int64, _ order: UInt64, limit: Int64) -> Bool {
+        time <= limit && heap.precedesAllButFirst(.init(time: time, order: order))
+    }
+
+    /// Delivers the head packets of link `l` while they come before every other
+    /// event; returns the time of its next arrival, or nil when it is empty.
+    private func arrivals(on l: Int, limit: Int64) -> Int64? {
         let order = EventHeap.order(.link, l)
+        let ch = channels.base + l
         while true {
-            var entry = channels[l].ring.removeFirst()
+            var entry = ch.pointee.ring.removeFirst()
             eventsProcessed &+= 1
             packetsInFlight &-= 1
-            if channels[l].sentPrefix > 0 {
-                channels[l].sentPrefix &-= 1
+            if ch.pointee.sentPrefix > 0 {
+                ch.pointee.sentPrefix &-= 1
             } else {
-                channels[l].queuedBytes -= Int(entry.packet.size) + Int(entry.packet.overhead)
+                ch.pointee.queuedBytes &-= Int(entry.packet.size) &+ Int(entry.packet.overhead)
             }
             let t = entry.arrival
             now = SimTime(nanoseconds: t)
-            switch channels[l].state {
+            switch ch.pointee.state {
             case .up:
-                channels[l].statistics.packetsDelivered &+= 1
+                ch.pointee.statistics.packetsDelivered &+= 1
                 entry.packet.overhead = 0
-                receive(&entry.packet, at: channels[l].to, now: t)
+                receive(&entry.packet, at: ch.pointee.to, now: t)
             case .down:
                 drop(entry.packet, .linkDown, link: l, now: t)
             case .blackhole:
                 drop(entry.packet, .blackholed, link: l, now: t)
             }
-            guard channels[l].ring.count > 0 else { return }
-            let next = channels[l].ring[0].arrival
-            if !runsNext(next, order, limit: limit) {
-                heap.push(.init(time: next, order: order))
-                return
-            }
+            guard ch.pointee.ring.count > 0 else { return nil }
+            let next = ch.pointee.ring[0].arrival
+            if !runsNext(next, order, limit: limit) { return next }
         }
     }
 
-    /// Sends the packets of source `s` while they come before every other event.
-    private func emissions(from s: Int, limit: Int64) {
+    /// Sends the packets of source `s` while they come before every other
+    /// event; returns its next send time, or nil when it is done.
+    private func emissions(from s: Int, limit: Int64) -> Int64? {
         let order = EventHeap.order(.source, s)
         while true {
             let t = sources[s].next
@@ -287,26 +306,22 @@ public final class Simulation {
             sources[s].advance()
             emit(flow: Int(sources[s].flow), size: size, at: t)
             let next = sources[s].next
-            guard sources[s].remaining > 0 && next < sources[s].stop else { return }
-            if !runsNext(next, order, limit: limit) {
-                heap.push(.init(time: next, order: order))
-                return
-            }
+            guard sources[s].remaining > 0 && next < sources[s].stop else { return nil }
+            if !runsNext(next, order, limit: limit) { return next }
         }
     }
 
     /// Creates a packet of `flow` at its source host and sends it on the uplink.
     @inline(__always)
     private func emit(flow f: Int, size: Int, at t: Int64) {
-        let sequence = flows[f].nextSequence
-        flows[f].nextSequence &+= 1
-        flows[f].statistics.sent &+= 1
-        flows[f].statistics.bytesSent &+= UInt64(size)
-        var flags: UInt8 = flows[f].spec.dontFragment ? Packet.Flag.dontFragment : 0
-        if flows[f].spec.key.ipVersion == 6 { flags |= Packet.Flag.ipv6 | Packet.Flag.dontFragment }
+        let flow = flows.base + f
+        let sequence = flow.pointee.nextSequence
+        flow.pointee.nextSequence &+= 1
+        flow.pointee.statistics.sent &+= 1
+        flow.pointee.statistics.bytesSent &+= UInt64(size)
         let packet = Packet(flow: UInt32(f), size: UInt32(size), sequence: sequence, created: t,
-                            ttl: flows[f].spec.ttl, flags: flags)
-        let uplink = nodes[Int(flows[f].spec.source.index)].uplink
+                            ttl: flow.pointee.spec.ttl, flags: flow.pointee.packetFlags)
+        let uplink = nodes[Int(flow.pointee.sourceNode)].uplink
         if uplink < 0 {
             drop(packet, .noRoute, link: -1, now: t)
         } else {
@@ -328,7 +343,7 @@ public final class Simulation {
                 flows[f].statistics.learntPathMTU = learnt == 0 ? reported : min(learnt, reported)
                 return
             }
-        } else if n == flows[f].spec.destination.index {
+        } else if n == flows[f].destinationNode {
             deliver(p, now: t)
             return
         }
@@ -404,46 +419,48 @@ public final class Simulation {
     @inline(__always)
     private func enqueue(_ packet: Packet, on l: Int, now t: Int64) {
         var p = packet
-        if channels[l].loss.loses() {
+        let ch = channels.base + l
+        if ch.pointee.loss.model != .none && ch.pointee.loss.loses() {
             drop(p, .lossModel, link: l, now: t)
             return
         }
-        channels[l].advance(to: t)
-        p.overhead = UInt16(channels[l].configuration.overheadBytes)
-        let wire = Int(p.size) + Int(p.overhead)
-        let serialisation = (Int64(wire) &* channels[l].picosecondsPerByte &+ 999) / 1000
-        let spacing = channels[l].packetSpacing
-        if channels[l].queuedPackets >= channels[l].configuration.queuePackets
-            || channels[l].queuedBytes + wire > channels[l].configuration.queueBytes {
+        ch.pointee.advance(to: t)
+        p.overhead = UInt16(truncatingIfNeeded: ch.pointee.configuration.overheadBytes)
+        let wire = Int(p.size) &+ Int(p.overhead)
+        let serialisation = (Int64(wire) &* ch.pointee.picosecondsPerByte &+ 999) / 1000
+        let spacing = ch.pointee.packetSpacing
+        let queuedBytes = ch.pointee.queuedBytes
+        if ch.pointee.queuedPackets >= ch.pointee.configuration.queuePackets
+            || queuedBytes &+ wire > ch.pointee.configuration.queueBytes {
             drop(p, spacing > serialisation ? .ppsLimit : .queueFull, link: l, now: t)
             return
         }
         let service = max(serialisation, spacing)
-        let start = max(t, channels[l].lastTransmitted)
+        let start = max(t, ch.pointee.lastTransmitted)
         let transmitted = start &+ service
-        var arrival = transmitted &+ channels[l].configuration.delay.nanoseconds
-        let jitter = channels[l].configuration.jitter.nanoseconds
-        if jitter > 0 { arrival &+= Int64(channels[l].jitterRandom.next(below: UInt64(jitter) + 1)) }
-        arrival = max(arrival, channels[l].lastArrival)
-        channels[l].lastTransmitted = transmitted
-        channels[l].lastArrival = arrival
-        channels[l].queuedBytes += wire
-        let wasEmpty = channels[l].ring.count == 0
-        channels[l].ring.append(InFlight(packet: p, arrival: arrival, transmitted: transmitted))
+        var arrival = transmitted &+ ch.pointee.configuration.delay.nanoseconds
+        let jitter = ch.pointee.configuration.jitter.nanoseconds
+        if jitter > 0 { arrival &+= Int64(ch.pointee.jitterRandom.next(below: UInt64(jitter) &+ 1)) }
+        arrival = max(arrival, ch.pointee.lastArrival)
+        ch.pointee.lastTransmitted = transmitted
+        ch.pointee.lastArrival = arrival
+        ch.pointee.queuedBytes = queuedBytes &+ wire
+        let wasEmpty = ch.pointee.ring.count == 0
+        ch.pointee.ring.append(InFlight(packet: p, arrival: arrival, transmitted: transmitted))
         packetsInFlight &+= 1
-        let queued = channels[l].queuedPackets
+        let queued = ch.pointee.queuedPackets
         let waited = start &- t
-        channels[l].statistics.packetsSent &+= 1
-        channels[l].statistics.bytesSent &+= UInt64(wire)
-        channels[l].statistics.queueDelaySum &+= waited
-        if waited > channels[l].statistics.queueDelayMax { channels[l].statistics.queueDelayMax = waited }
-        if queued > channels[l].statistics.maxQueuePackets { channels[l].statistics.maxQueuePackets = queued }
-        if channels[l].queuedBytes > channels[l].statistics.maxQueueBytes { channels[l].statistics.maxQueueBytes = channels[l].queuedBytes }
-        linkSeries[l].update(at: t) { bin in
-            bin.packets &+= 1
-            bin.bytes &+= UInt64(wire)
-            if queued > bin.queueMax { bin.queueMax = queued }
-        }
+        ch.pointee.statistics.packetsSent &+= 1
+        ch.pointee.statistics.bytesSent &+= UInt64(wire)
+        ch.pointee.statistics.queueDelaySum &+= waited
+        if waited > ch.pointee.statistics.queueDelayMax { ch.pointee.statistics.queueDelayMax = waited }
+        if queued > ch.pointee.statistics.maxQueuePackets { ch.pointee.statistics.maxQueuePackets = queued }
+        if queuedBytes &+ wire > ch.pointee.statistics.maxQueueBytes { ch.pointee.statistics.maxQueueBytes = queuedBytes &+ wire }
+        let series = linkSeries.base + l
+        series.pointee.advance(to: t)
+        series.pointee.packets &+= 1
+        series.pointee.bytes &+= UInt64(wire)
+        if queued > series.pointee.binQueueMax { series.pointee.binQueueMax = queued }
         if wasEmpty { heap.push(.init(time: arrival, order: EventHeap.order(.link, l))) }
     }
 
@@ -511,32 +528,33 @@ public final class Simulation {
             }
             bytes = UInt64(datagrams[r].size)
         }
-        let f = Int(p.flow)
+        let flow = flows.base + Int(p.flow)
         let latency = t &- p.created
-        flows[f].statistics.delivered &+= 1
-        flows[f].statistics.bytesDelivered &+= bytes
-        flows[f].statistics.latencySum &+= latency
-        if latency < flows[f].statistics.latencyMin { flows[f].statistics.latencyMin = latency }
-        if latency > flows[f].statistics.latencyMax { flows[f].statistics.latencyMax = latency }
-        if Int64(p.sequence) < flows[f].highestDelivered {
-            flows[f].statistics.reordered &+= 1
+        flow.pointee.statistics.delivered &+= 1
+        flow.pointee.statistics.bytesDelivered &+= bytes
+        flow.pointee.statistics.latencySum &+= latency
+        if latency < flow.pointee.statistics.latencyMin { flow.pointee.statistics.latencyMin = latency }
+        if latency > flow.pointee.statistics.latencyMax { flow.pointee.statistics.latencyMax = latency }
+        if Int64(p.sequence) < flow.pointee.highestDelivered {
+            flow.pointee.statistics.reordered &+= 1
         } else {
-            flows[f].highestDelivered = Int64(p.sequence)
+            flow.pointee.highestDelivered = Int64(p.sequence)
         }
-        if flows[f].statistics.firstDelivery < 0 { flows[f].statistics.firstDelivery = t }
-        flows[f].statistics.lastDelivery = t
-        groupSeries[Int(flows[f].group)].update(at: t) { bin in
-            bin.packets &+= 1
-            bin.bytes &+= bytes
-            bin.latencySum &+= latency
-            if latency > bin.latencyMax { bin.latencyMax = latency }
-        }
+        if flow.pointee.statistics.firstDelivery < 0 { flow.pointee.statistics.firstDelivery = t }
+        flow.pointee.statistics.lastDelivery = t
+        let series = groupSeries.base + Int(flow.pointee.group)
+        series.pointee.advance(to: t)
+        series.pointee.packets &+= 1
+        series.pointee.bytes &+= bytes
+        series.pointee.latencySum &+= latency
+        if latency > series.pointee.binLatencyMax { series.pointee.binLatencyMax = latency }
     }
 
     private func drop(_ p: Packet, _ reason: DropReason, link l: Int, now t: Int64) {
         if l >= 0 {
             channels[l].statistics.drops[reason] &+= 1
-            linkSeries[l].update(at: t) { $0.drops[reason] &+= 1 }
+            linkSeries[l].advance(to: t)
+            linkSeries[l].drops[reason] &+= 1
         }
         if p.isICMPError { return }  // control messages are not flow traffic
         if p.datagram != 0 {
@@ -555,7 +573,9 @@ public final class Simulation {
 
     private func recordDrop(flow f: Int, _ reason: DropReason, now t: Int64) {
         flows[f].statistics.drops[reason] &+= 1
-        groupSeries[Int(flows[f].group)].update(at: t) { $0.drops[reason] &+= 1 }
+        let g = Int(flows[f].group)
+        groupSeries[g].advance(to: t)
+        groupSeries[g].drops[reason] &+= 1
     }
 
     // MARK: - Results
@@ -566,24 +586,18 @@ public final class Simulation {
     public var flowIDs: [FlowID] { flows.indices.map { FlowID(index: Int32($0)) } }
     public var groupNamesInOrder: [String] { groupNames }
 
-    /// Delivered traffic of a report group, binned.
+    /// Delivered traffic of a report group, binned, up to `now`.
     public func series(group: String) -> TimeSeries? {
-        groupNames.firstIndex(of: group).map { padded(groupSeries[$0]) }
+        groupNames.firstIndex(of: group).map { groupSeries[$0].series(until: now.nanoseconds) }
     }
 
-    /// Traffic sent on a link, binned.
-    public func series(link: LinkID) -> TimeSeries { padded(linkSeries[Int(link.index)]) }
-
-    private func padded(_ s: TimeSeries) -> TimeSeries {
-        var copy = s
-        copy.extend(to: now.nanoseconds)
-        return copy
-    }
+    /// Traffic sent on a link, binned, up to `now`.
+    public func series(link: LinkID) -> TimeSeries { linkSeries[Int(link.index)].series(until: now.nanoseconds) }
 
     /// Totals over every flow.
     public var totals: FlowStatistics {
         var t = FlowStatistics()
-        for f in flows {
+        for f in flows.elements {
             t.sent += f.statistics.sent
             t.delivered += f.statistics.delivered
             t.drops.add(f.statistics.drops)
@@ -597,14 +611,14 @@ public final class Simulation {
     /// with a reason, or still on a link. Returns the flows that break it.
     public func accountingViolations() -> [FlowID] {
         var inFlightByFlow = [Int](repeating: 0, count: flows.count)
-        for c in channels {
+        for c in channels.elements {
             for i in 0..<c.ring.count where !c.ring[i].packet.isICMPError && c.ring[i].packet.datagram == 0 {
                 inFlightByFlow[Int(c.ring[i].packet.flow)] += 1
             }
         }
         var pendingDatagrams = [Int](repeating: 0, count: flows.count)
         var seen = Set<UInt32>()
-        for c in channels {
+        for c in channels.elements {
             for i in 0..<c.ring.count where c.ring[i].packet.datagram != 0 && !c.ring[i].packet.isICMPError {
                 if seen.insert(c.ring[i].packet.datagram).inserted { pendingDatagrams[Int(c.ring[i].packet.flow)] += 1 }
             }

@@ -15,27 +15,78 @@ public struct SeriesBin: Sendable, Equatable {
     public var meanLatency: Int64 { packets == 0 ? 0 : latencySum / Int64(packets) }
 }
 
-/// A series of fixed-width bins from time 0; grows with virtual time, not with
-/// the number of packets.
+/// A series of fixed-width bins from time 0.
 public struct TimeSeries: Sendable, Equatable {
     public let binWidth: SimTime
-    public private(set) var bins: [SeriesBin] = []
+    public var bins: [SeriesBin]
 
-    public init(binWidth: SimTime) { self.binWidth = binWidth }
+    public init(binWidth: SimTime, bins: [SeriesBin] = []) {
+        self.binWidth = binWidth
+        self.bins = bins
+    }
+}
 
-    @inline(__always)
-    mutating func index(at time: Int64) -> Int {
-        let i = Int(time / binWidth.nanoseconds)
-        if i >= bins.count { bins.append(contentsOf: repeatElement(SeriesBin(), count: i - bins.count + 1)) }
-        return i
+/// Running counters that close a ``SeriesBin`` each time virtual time crosses a
+/// bin boundary. Per packet it costs one comparison and the counter updates:
+/// the bin is the difference of the running totals at its two ends.
+struct BinnedCounters {
+    let binWidth: Int64
+    var packets: UInt64 = 0
+    var bytes: UInt64 = 0
+    var drops = DropCounts()
+    var latencySum: Int64 = 0
+    /// Maxima within the current bin.
+    var binLatencyMax: Int64 = 0
+    var binQueueMax = 0
+    /// End of the current bin.
+    var binEnd: Int64
+    /// Totals at the start of the current bin.
+    var startPackets: UInt64 = 0
+    var startBytes: UInt64 = 0
+    var startDrops = DropCounts()
+    var startLatencySum: Int64 = 0
+    var closed: [SeriesBin] = []
+
+    init(binWidth: SimTime) {
+        self.binWidth = binWidth.nanoseconds
+        binEnd = binWidth.nanoseconds
     }
 
+    /// Closes bins until `t` falls in the current one (times never go back).
     @inline(__always)
-    mutating func update(at time: Int64, _ body: (inout SeriesBin) -> Void) {
-        let i = index(at: max(time, 0))
-        body(&bins[i])
+    mutating func advance(to t: Int64) {
+        if t >= binEnd { roll(to: t) }
     }
 
-    /// Pads the series to cover `time`.
-    mutating func extend(to time: Int64) { _ = index(at: max(time - 1, 0)) }
+    private mutating func roll(to t: Int64) {
+        while t >= binEnd {
+            closed.append(currentBin)
+            startPackets = packets
+            startBytes = bytes
+            startDrops = drops
+            startLatencySum = latencySum
+            binLatencyMax = 0
+            binQueueMax = 0
+            binEnd += binWidth
+        }
+    }
+
+    /// The bin still open.
+    var currentBin: SeriesBin {
+        var bin = SeriesBin()
+        bin.packets = packets - startPackets
+        bin.bytes = bytes - startBytes
+        for r in DropReason.allCases { bin.drops[r] = drops[r] - startDrops[r] }
+        bin.latencySum = latencySum - startLatencySum
+        bin.latencyMax = binLatencyMax
+        bin.queueMax = binQueueMax
+        return bin
+    }
+
+    /// Every bin up to `end` (the open one included when it has started).
+    func series(until end: Int64) -> TimeSeries {
+        var copy = self
+        copy.advance(to: max(end - 1, 0))
+        return TimeSeries(binWidth: SimTime(nanoseconds: binWidth), bins: copy.closed + [copy.currentBin])
+    }
 }

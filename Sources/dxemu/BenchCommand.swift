@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure dxemu's hot paths (release build).",
-        subcommands: [BenchReadCommand.self, BenchLookupCommand.self, BenchUpdatesCommand.self, BenchTraceCommand.self]
+        subcommands: [BenchReadCommand.self, BenchLookupCommand.self, BenchUpdatesCommand.self, BenchTraceCommand.self, BenchForwardCommand.self]
     )
 }
 
