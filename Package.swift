@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Capture", targets: ["Capture"]),
         .library(name: "Inspect", targets: ["Inspect"]),
         .library(name: "Emulator", targets: ["Emulator"]),
+        .library(name: "ControlPlane", targets: ["ControlPlane"]),
         .library(name: "Scenario", targets: ["Scenario"]),
         .library(name: "Report", targets: ["Report"]),
         .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
@@ -40,7 +41,8 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CPcap", "PacketWire"]),
         .target(name: "Emulator", dependencies: ["PacketWire", "RouteLookup", "NetAddress", "DeterministicRandom"]),
         .target(name: "Inspect", dependencies: ["Capture", "PacketWire"]),
-        .target(name: "Scenario", dependencies: ["Emulator", "PacketWire", "NetAddress"]),
+        .target(name: "ControlPlane", dependencies: ["Emulator", "NetAddress", "DeterministicRandom"]),
+        .target(name: "Scenario", dependencies: ["Emulator", "ControlPlane", "PacketWire", "NetAddress"]),
         .target(name: "SampleCaptures", dependencies: ["Capture", "PacketWire", "NetAddress", "DeterministicRandom"]),
         .target(name: "Report", dependencies: ["Inspect", "Capture", "PacketWire"]),
         .executableTarget(
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "PacketWire", "TestSupport"]),
         .testTarget(name: "RouteLookupTests", dependencies: ["RouteLookup", "NetAddress", "TestSupport"]),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "PacketWire", "NetAddress", "TestSupport"]),
+        .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Emulator", "Scenario", "PacketWire", "NetAddress", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect"]),
         .testTarget(name: "dxemuTests", dependencies: ["dxemu", "TestSupport"]),
     ]

@@ -41,6 +41,8 @@ struct FlowState {
     var statistics = FlowStatistics()
     var nextSequence: UInt32 = 0
     var highestDelivered: Int64 = -1
+    /// Largest packet the source sends (TCP segments limited by a clamped MSS).
+    var sizeCap = Int.max
 
     init(spec: FlowSpec, group: Int32) {
         self.spec = spec

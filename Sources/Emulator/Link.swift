@@ -1,4 +1,5 @@
 import DeterministicRandom
+import NetAddress
 
 /// What one direction of a link does to packets. Plain values with defaults;
 /// AWS numbers come from the scenario layer, which cites AWS-FACTS.
@@ -92,6 +93,9 @@ struct Channel {
     var sentPrefix = 0
     var queuedBytes = 0
     var statistics = LinkStatistics()
+    /// VPC peering rule (AWS-FACTS §4.1): only traffic from `sources` to
+    /// `destinations` may cross; nil when the link is not a peering connection.
+    var peering: PeeringFilter?
 
     init(name: String, from: Int32, to: Int32, configuration: LinkConfiguration, random: SeededGenerator) {
         self.name = name
@@ -180,4 +184,24 @@ struct PacketRing {
     }
 
     func free() { buffer.deallocate() }
+}
+
+/// What a VPC peering connection lets through: packets whose source is in the
+/// sending VPC and whose destination is in the receiving VPC. Anything else
+/// would be transitive or edge-to-edge routing, which AWS does not do
+/// (AWS-FACTS §4.1), and is dropped as ``DropReason/nonTransitivePeering``.
+public struct PeeringFilter: Sendable {
+    public var sources: [IPPrefix]
+    public var destinations: [IPPrefix]
+    /// Per flow: 0 not decided yet, 1 allowed, 2 refused (forward direction).
+    var verdicts: [UInt8] = []
+
+    public init(sources: [IPPrefix], destinations: [IPPrefix]) {
+        self.sources = sources
+        self.destinations = destinations
+    }
+
+    func allows(source: IPAddress, destination: IPAddress) -> Bool {
+        sources.contains { $0.contains(source) } && destinations.contains { $0.contains(destination) }
+    }
 }

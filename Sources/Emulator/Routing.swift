@@ -3,13 +3,25 @@ import PacketWire
 import RouteLookup
 
 /// Identifies a node of a ``Simulation``.
-public struct NodeID: Hashable, Sendable { public let index: Int32 }
+public struct NodeID: Hashable, Sendable {
+    public let index: Int32
+    public init(index: Int32) { self.index = index }
+}
 /// Identifies one direction of a link.
-public struct LinkID: Hashable, Sendable { public let index: Int32 }
+public struct LinkID: Hashable, Sendable {
+    public let index: Int32
+    public init(index: Int32) { self.index = index }
+}
 /// Identifies a flow.
-public struct FlowID: Hashable, Sendable { public let index: Int32 }
+public struct FlowID: Hashable, Sendable {
+    public let index: Int32
+    public init(index: Int32) { self.index = index }
+}
 /// Identifies a next-hop group (one or more links for ECMP).
-public struct NextHopGroupID: Hashable, Sendable { public let index: UInt16 }
+public struct NextHopGroupID: Hashable, Sendable {
+    public let index: UInt16
+    public init(index: UInt16) { self.index = index }
+}
 
 /// The flow hash that spreads flows over an ECMP group (dxemu flow hash v1).
 ///
@@ -69,6 +81,8 @@ struct Node {
     /// link 0 stands for "no route").
     var routeCache = UnsafeTable<UInt64>(capacity: 16)
     let hashSeed: UInt64
+    /// TCP MSS this router clamps SYNs to, or nil.
+    var mssClamp: Int?
 
     init(name: String, kind: NodeKind, index: Int) {
         self.name = name

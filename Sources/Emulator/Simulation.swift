@@ -169,6 +169,12 @@ public final class Simulation {
     }
 
     public func configuration(of link: LinkID) -> LinkConfiguration { channels[Int(link.index)].configuration }
+
+    /// Makes `link` a VPC peering connection that only carries traffic from
+    /// `sources` to `destinations` (AWS-FACTS §4.1: no transitive, no edge-to-edge routing).
+    public func setPeeringFilter(_ link: LinkID, _ filter: PeeringFilter?) {
+        channels[Int(link.index)].peering = filter
+    }
     public func name(of link: LinkID) -> String { channels[Int(link.index)].name }
     public func name(of node: NodeID) -> String { nodes[Int(node.index)].name }
     public func endpoints(of link: LinkID) -> (from: NodeID, to: NodeID) {
@@ -176,6 +182,25 @@ public final class Simulation {
     }
     public var linkIDs: [LinkID] { channels.indices.map { LinkID(index: Int32($0)) } }
     public var nodeIDs: [NodeID] { nodes.indices.map { NodeID(index: Int32($0)) } }
+
+    /// Makes a router clamp the MSS of TCP connections through it (as `ip tcp
+    /// adjust-mss` does): TCP flows whose end hosts sit behind it send segments
+    /// of at most `mss` bytes (IP length mss + 40, or + 60 for IPv6).
+    public func setMSSClamp(router: NodeID, mss: Int?) {
+        nodes[Int(router.index)].mssClamp = mss
+        for f in flows.indices { flows[f].sizeCap = sizeCap(for: flows[f].spec) }
+    }
+
+    private func sizeCap(for spec: FlowSpec) -> Int {
+        guard spec.key.ipProtocol == IPProtocol.tcp else { return .max }
+        var cap = Int.max
+        for host in [spec.source.index, spec.destination.index] {
+            let up = nodes[Int(host)].uplink
+            guard up >= 0, let mss = nodes[Int(channels[Int(up)].to)].mssClamp else { continue }
+            cap = min(cap, mss + (spec.key.ipVersion == 6 ? 60 : 40))
+        }
+        return cap
+    }
 
     // MARK: - Traffic
 
@@ -191,6 +216,7 @@ public final class Simulation {
             group = Int32(groupNames.count - 1)
         }
         flows.append(FlowState(spec: spec, group: group))
+        flows[flows.count - 1].sizeCap = sizeCap(for: spec)
         for n in nodes.indices { nodes[n].routeCache.append(0) }
         return FlowID(index: Int32(flows.count - 1))
     }
@@ -313,8 +339,9 @@ public final class Simulation {
 
     /// Creates a packet of `flow` at its source host and sends it on the uplink.
     @inline(__always)
-    private func emit(flow f: Int, size: Int, at t: Int64) {
+    private func emit(flow f: Int, size requested: Int, at t: Int64) {
         let flow = flows.base + f
+        let size = min(requested, flow.pointee.sizeCap)
         let sequence = flow.pointee.nextSequence
         flow.pointee.nextSequence &+= 1
         flow.pointee.statistics.sent &+= 1
@@ -403,6 +430,10 @@ public final class Simulation {
             drop(p, .linkDown, link: l, now: t)
             return
         }
+        if channels[l].peering != nil && !peeringAllows(p, on: l) {
+            drop(p, .nonTransitivePeering, link: l, now: t)
+            return
+        }
         let mtu = channels[l].configuration.mtu
         if Int(p.size) > mtu {
             if p.dontFragment || p.isICMPError {
@@ -414,6 +445,29 @@ public final class Simulation {
             return
         }
         enqueue(p, on: l, now: t)
+    }
+
+    /// The peering rule for this packet's flow on link `l`, decided once per flow.
+    private func peeringAllows(_ p: Packet, on l: Int) -> Bool {
+        let f = Int(p.flow)
+        if p.isICMPError {
+            let key = flows[f].spec.key
+            return channels[l].peering!.allows(source: Simulation.address(key, source: false), destination: Simulation.address(key, source: true))
+        }
+        while channels[l].peering!.verdicts.count <= f { channels[l].peering!.verdicts.append(0) }
+        var verdict = channels[l].peering!.verdicts[f]
+        if verdict == 0 {
+            let key = flows[f].spec.key
+            verdict = channels[l].peering!.allows(source: Simulation.address(key, source: true),
+                                                  destination: Simulation.address(key, source: false)) ? 1 : 2
+            channels[l].peering!.verdicts[f] = verdict
+        }
+        return verdict == 1
+    }
+
+    static func address(_ key: FlowKey, source: Bool) -> IPAddress {
+        if key.ipVersion == 6 { return .v6(source ? key.sourceIPv6 : key.destinationIPv6) }
+        return .v4(source ? key.sourceIPv4 : key.destinationIPv4)
     }
 
     @inline(__always)

@@ -135,3 +135,62 @@ public struct IPv6Prefix: Hashable, Comparable, Sendable, CustomStringConvertibl
         lhs.address != rhs.address ? lhs.address < rhs.address : lhs.length < rhs.length
     }
 }
+
+/// An IPv4 or IPv6 prefix.
+public enum IPPrefix: Hashable, Comparable, Sendable, CustomStringConvertible {
+    case v4(IPv4Prefix)
+    case v6(IPv6Prefix)
+
+    /// Parses either family (`10.0.0.0/8`, `2001:db8::/32`).
+    public init(parsing text: some StringProtocol) throws(AddressParseError) {
+        if text.contains(":") { self = .v6(try IPv6Prefix(parsing: text)) } else { self = .v4(try IPv4Prefix(parsing: text)) }
+    }
+
+    public var length: Int {
+        switch self {
+        case let .v4(p): return Int(p.length)
+        case let .v6(p): return Int(p.length)
+        }
+    }
+
+    public var version: Int {
+        switch self {
+        case .v4: return 4
+        case .v6: return 6
+        }
+    }
+
+    /// True when `address` lies inside.
+    public func contains(_ address: IPAddress) -> Bool {
+        switch (self, address) {
+        case let (.v4(p), .v4(a)): return p.contains(a)
+        case let (.v6(p), .v6(a)): return p.contains(a)
+        default: return false
+        }
+    }
+
+    /// True when `other` lies inside this prefix (equal or more specific).
+    public func covers(_ other: IPPrefix) -> Bool {
+        switch (self, other) {
+        case let (.v4(a), .v4(b)): return b.length >= a.length && a.contains(b.address)
+        case let (.v6(a), .v6(b)): return b.length >= a.length && a.contains(b.address)
+        default: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .v4(p): return p.description
+        case let .v6(p): return p.description
+        }
+    }
+
+    public static func < (a: IPPrefix, b: IPPrefix) -> Bool {
+        switch (a, b) {
+        case let (.v4(x), .v4(y)): return x < y
+        case let (.v6(x), .v6(y)): return x < y
+        case (.v4, .v6): return true
+        case (.v6, .v4): return false
+        }
+    }
+}
