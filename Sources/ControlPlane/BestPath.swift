@@ -52,8 +52,9 @@ public enum BestPathSelector {
         }
     }
 
-    /// §3.1 order for gateway-learnt routes.
+    /// §3.1 order for gateway-learnt routes (the attached VPC's own CIDR first).
     static func vgwBest(_ routes: [Route]) -> [Route] {
+        if let local = routes.first(where: { $0.source == .local }) { return [local] }
         let dx = routes.filter { $0.source == .directConnect }
         if !dx.isEmpty {
             let top = dx.map(\.attributes.awsCommunityPreference).max()!
@@ -63,7 +64,7 @@ public enum BestPathSelector {
         if !vpnStatic.isEmpty { return [vpnStatic[0]] }
         let vpnBGP = routes.filter { $0.source == .vpnBGP }
         if !vpnBGP.isEmpty { return bgpBest(vpnBGP, maximumPaths: 1, useLocalPreference: false) }
-        return routes.filter { $0.source != .local }.prefix(1).map { $0 }
+        return Array(routes.prefix(1))
     }
 
     /// Local preference (optional), AS_PATH length, MED; the first `maximumPaths`
