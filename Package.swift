@@ -5,6 +5,11 @@
 //   PacketWire, RouteLookup            leaves, no dependencies
 //   Capture        -> CPcap, PacketWire
 //   Inspect        -> Capture, PacketWire
+//   Emulator       -> PacketWire, RouteLookup, DeterministicRandom
+//   ControlPlane   -> Emulator
+//   Scenario       -> ControlPlane (the SecureCart designs, presets, runs)
+//   ScenarioFile   -> Scenario + Yams (YAML scenario files, validated)
+//   Report         -> Inspect, Scenario (text, JSON, CSV)
 //   dxemu (CLI)    -> everything above + swift-argument-parser
 import PackageDescription
 
@@ -20,12 +25,14 @@ let package = Package(
         .library(name: "Emulator", targets: ["Emulator"]),
         .library(name: "ControlPlane", targets: ["ControlPlane"]),
         .library(name: "Scenario", targets: ["Scenario"]),
+        .library(name: "ScenarioFile", targets: ["ScenarioFile"]),
         .library(name: "Report", targets: ["Report"]),
         .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
         .library(name: "DeterministicRandom", targets: ["DeterministicRandom"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -43,12 +50,13 @@ let package = Package(
         .target(name: "Inspect", dependencies: ["Capture", "PacketWire"]),
         .target(name: "ControlPlane", dependencies: ["Emulator", "NetAddress", "DeterministicRandom"]),
         .target(name: "Scenario", dependencies: ["Emulator", "ControlPlane", "PacketWire", "NetAddress"]),
+        .target(name: "ScenarioFile", dependencies: ["Scenario", "Emulator", "ControlPlane", "NetAddress", .product(name: "Yams", package: "Yams")]),
         .target(name: "SampleCaptures", dependencies: ["Capture", "PacketWire", "NetAddress", "DeterministicRandom"]),
-        .target(name: "Report", dependencies: ["Inspect", "Capture", "PacketWire"]),
+        .target(name: "Report", dependencies: ["Inspect", "Capture", "PacketWire", "Scenario", "Emulator"]),
         .executableTarget(
             name: "dxemu",
             dependencies: [
-                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures", "Emulator", "Scenario",
+                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures", "Emulator", "Scenario", "ScenarioFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,6 +68,7 @@ let package = Package(
         .testTarget(name: "RouteLookupTests", dependencies: ["RouteLookup", "NetAddress", "TestSupport"]),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "PacketWire", "NetAddress", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Emulator", "Scenario", "PacketWire", "NetAddress", "TestSupport"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "ScenarioFile", "Report", "Emulator", "ControlPlane", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect"]),
         .testTarget(name: "dxemuTests", dependencies: ["dxemu", "TestSupport"]),
     ]

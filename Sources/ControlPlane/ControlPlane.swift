@@ -352,7 +352,8 @@ public final class ControlPlane {
         let link = atA ? c.aToB : c.bToA
         var routes: [Route] = []
         for prefix in atA ? c.staticAtA : c.staticAtB {
-            routes.append(Route(prefix: prefix, link: link, source: atA ? .manual : .vpnStatic, session: s))
+            routes.append(Route(prefix: prefix, link: link, source: atA ? .manual : .vpnStatic,
+                                attributes: RouteAttributes(localPreference: atA ? c.staticPreferenceAtA : 100), session: s))
         }
         if c.kind != .vpnStatic {
             let policy = atA ? c.advertiseFromB : c.advertiseFromA

@@ -94,6 +94,10 @@ public struct SessionConfiguration: Sendable {
     /// tunnel), at B (the VPN connection's static routes at the gateway).
     public var staticAtA: [IPPrefix] = []
     public var staticAtB: [IPPrefix] = []
+    /// Local preference of the static routes at A: below BGP's 100 makes them
+    /// floating statics, used only when no BGP route is left (the usual way
+    /// to keep a static VPN as a backup on the customer router).
+    public var staticPreferenceAtA: UInt32 = 100
 
     public init(name: String, kind: SessionKind, a: SpeakerID, b: SpeakerID, aToB: LinkID, bToA: LinkID,
                 livenessAtA: [LivenessTimer], livenessAtB: [LivenessTimer], establishDelay: SimTime) {

@@ -23,6 +23,12 @@ public struct FlowStatistics: Sendable, Equatable {
     public var icmpTooBigReceived: UInt64 = 0
     /// Largest MTU a too-big message reported (the path MTU learnt), or 0.
     public var learntPathMTU: Int = 0
+    /// The longest time between two consecutive deliveries, and when it began:
+    /// the outage a failure caused, seen by this flow.
+    public var longestGap: Int64 = 0
+    public var longestGapStart: Int64 = -1
+
+    public init() {}
 
     /// Packets with a fate.
     public var accountedFor: UInt64 { delivered + drops.total }

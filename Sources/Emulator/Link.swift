@@ -67,6 +67,8 @@ public struct LinkStatistics: Sendable, Equatable {
     /// Sum and maximum of the time packets waited before transmission.
     public var queueDelaySum: Int64 = 0
     public var queueDelayMax: Int64 = 0
+
+    public init() {}
 }
 
 /// One direction of a link: its configuration, state, the FIFO of packets in

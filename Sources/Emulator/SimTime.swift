@@ -61,3 +61,51 @@ public struct BitRate: Hashable, Comparable, Sendable, CustomStringConvertible {
         return "\(bitsPerSecond)bps"
     }
 }
+
+/// Parsing of times and rates as people write them in scenario files and on
+/// the command line: `5s`, `300ms`, `1.5s`, `80us`, `2m`; `10Gbps`, `500Mbps`.
+public enum QuantityParser {
+    /// Splits `1.25ms` into the decimal number and the unit, and scales the
+    /// number exactly (no floating point) by `scale[unit]`.
+    static func scaled(_ text: String, units: [(String, Int64)]) -> Int64? {
+        let t = text.trimmingCharacters(in: " ")
+        guard let unitStart = t.firstIndex(where: { !($0.isNumber || $0 == ".") }) else { return nil }
+        let number = t[..<unitStart], unit = t[unitStart...].trimmingCharacters(in: " ")
+        guard let scale = units.first(where: { $0.0 == unit })?.1 else { return nil }
+        let parts = number.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isNumber),
+              let w = Int64(whole), w <= Int64.max / scale else { return nil }
+        var value = w * scale
+        if parts.count == 2 {
+            let fraction = parts[1]
+            guard !fraction.isEmpty, fraction.count <= 18, fraction.allSatisfy(\.isNumber) else { return nil }
+            var divisor: Int64 = 1
+            for _ in 0..<fraction.count { divisor *= 10 }
+            // scale * fraction / divisor, without overflow for scales up to 1e12.
+            let f = Int64(fraction)!
+            let part = (Double(f) / Double(divisor) * Double(scale)).rounded()
+            value += Int64(part)
+        }
+        return value
+    }
+
+    public static let timeUnits: [(String, Int64)] = [("ns", 1), ("us", 1_000), ("µs", 1_000), ("ms", 1_000_000),
+                                                      ("s", 1_000_000_000), ("m", 60_000_000_000), ("min", 60_000_000_000),
+                                                      ("h", 3_600_000_000_000)]
+    public static let rateUnits: [(String, Int64)] = [("bps", 1), ("kbps", 1_000), ("Kbps", 1_000), ("Mbps", 1_000_000),
+                                                      ("Gbps", 1_000_000_000)]
+
+    /// A non-negative time such as `300ms`; nil when the text is not one.
+    public static func time(_ text: String) -> SimTime? { scaled(text, units: timeUnits).map(SimTime.init(nanoseconds:)) }
+    /// A rate such as `10Gbps`; nil when the text is not one.
+    public static func rate(_ text: String) -> BitRate? { scaled(text, units: rateUnits).map(BitRate.init(bitsPerSecond:)) }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in character: Character) -> String {
+        var s = Substring(self)
+        while s.first == character { s.removeFirst() }
+        while s.last == character { s.removeLast() }
+        return String(s)
+    }
+}

@@ -594,7 +594,13 @@ public final class Simulation {
         } else {
             flow.pointee.highestDelivered = Int64(p.sequence)
         }
-        if flow.pointee.statistics.firstDelivery < 0 { flow.pointee.statistics.firstDelivery = t }
+        let previous = flow.pointee.statistics.lastDelivery
+        if previous < 0 {
+            flow.pointee.statistics.firstDelivery = t
+        } else if t &- previous > flow.pointee.statistics.longestGap {
+            flow.pointee.statistics.longestGap = t &- previous
+            flow.pointee.statistics.longestGapStart = previous
+        }
         flow.pointee.statistics.lastDelivery = t
         let series = groupSeries.base + Int(flow.pointee.group)
         series.pointee.advance(to: t)
@@ -633,6 +639,37 @@ public final class Simulation {
     }
 
     // MARK: - Results
+
+    /// Where a flow's packets go now, hop by hop through the FIBs.
+    public struct Path: Sendable, Equatable {
+        public var links: [LinkID]
+        /// Why the walk stopped short of the destination (nil: it arrived).
+        public var stop: DropReason?
+    }
+
+    /// The links a packet of `flow` would take now, hop by hop through the FIBs:
+    /// to the destination, or to where it would be dropped (no route, a
+    /// peering filter that refuses it, a loop longer than 32 hops).
+    public func path(of flow: FlowID) -> Path {
+        let f = Int(flow.index)
+        let key = flows[f].spec.key
+        var links: [LinkID] = []
+        var link = nodes[Int(flows[f].sourceNode)].uplink
+        if link < 0 { return Path(links: [], stop: .noRoute) }
+        while links.count < 32 {
+            links.append(LinkID(index: link))
+            if let filter = channels[Int(link)].peering,
+               !filter.allows(source: Simulation.address(key, source: true), destination: Simulation.address(key, source: false)) {
+                return Path(links: links, stop: .nonTransitivePeering)
+            }
+            let n = Int(channels[Int(link)].to)
+            if n == Int(flows[f].destinationNode) { return Path(links: links, stop: nil) }
+            if nodes[n].kind != .router { return Path(links: links, stop: .noRoute) }
+            link = decide(at: n, key: key)
+            if link < 0 { return Path(links: links, stop: .noRoute) }
+        }
+        return Path(links: links, stop: .ttlExpired)
+    }
 
     public func statistics(of flow: FlowID) -> FlowStatistics { flows[Int(flow.index)].statistics }
     public func statistics(of link: LinkID) -> LinkStatistics { channels[Int(link.index)].statistics }

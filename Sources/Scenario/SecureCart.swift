@@ -25,6 +25,17 @@ public struct DXConnection: Sendable {
     /// Active/passive: the primary's routes carry 7224:7300 toward AWS (§1.5)
     /// and local preference 200 on the customer router; the backup 7224:7100 and 100.
     public var primary = true
+    /// Explicit BGP policy (communities, prepending, MED toward AWS; local
+    /// preference on the customer router); nil derives it from `primary` in
+    /// active/passive designs.
+    public var policy: BGPPolicy? = nil
+    /// Link details: jitter (FIFO kept), random loss, MTU (nil: 8500 with jumbo
+    /// frames, 1500 without), egress queue limits.
+    public var jitter: SimTime = .zero
+    public var loss: LossModel = .none
+    public var mtu: Int? = nil
+    public var queuePackets = 10_000
+    public var queueBytes = 64 << 20
 
     public init(name: String, location: String, gateway: AWSGateway = .vpc1, latency: SimTime = .milliseconds(2)) {
         self.name = name
@@ -50,11 +61,28 @@ public struct VPNConnection: Sendable {
     public var sendsFragmentationNeeded = false
     /// A different site than the data centre (VPN CloudHub's branch, option E).
     public var fromBranch = false
+    /// BGP policy on the tunnels (dynamic routing only).
+    public var policy: BGPPolicy? = nil
+    public var queuePackets = 2_000
+    public var queueBytes = 64 << 20
 
     public init(name: String, gateway: AWSGateway = .vpc1) {
         self.name = name
         self.gateway = gateway
     }
+}
+
+/// How a connection's routes are advertised and received: what operators set
+/// to build active/passive (AWS-FACTS §1.5).
+public struct BGPPolicy: Sendable, Equatable {
+    /// Communities on the customer's routes toward AWS (7224:7100/7200/7300).
+    public var communities: Set<Community> = []
+    /// Extra copies of the customer's AS on routes toward AWS.
+    public var prepend = 0
+    public var med: UInt32 = 0
+    /// Local preference the customer router gives the routes it learns here.
+    public var localPreference: UInt32 = 100
+    public init() {}
 }
 
 /// Timers and delays of a design (defaults from ``AWSDefaults``).
@@ -95,6 +123,19 @@ public struct SecureCartDesign: Sendable {
     /// VPC-2 routes on-prem traffic through the peering connection (a wrong
     /// design that relies on transitive routing).
     public var vpc2RoutesOnPremViaPeering = false
+    /// The customer router keeps a floating route to VPC-1 through the
+    /// connection to VPC-2 (options C and D: hoping the peering carries it).
+    public var floatingRouteToVPC1ViaVPC2 = false
+    public var addresses = AddressPlan()
+    /// The customer router prefers DX to the VPN: routes learnt over a VPN get
+    /// local preference 50 (DX 100, or 200/100 active/passive), and a static
+    /// VPN's routes are floating statics. Operators do this to keep traffic on
+    /// DX while it is up and avoid DX/VPN asymmetric routing (AWS-FACTS §7,
+    /// item 3). Off: BGP multipath on the router may spread traffic over both.
+    public var customerPrefersDirectConnect = true
+    /// VPC-1 <-> VPC-2 peering: latency (AWS publishes none, §4.3) and MTU (9001, §4.2).
+    public var peeringLatency = AWSDefaults.peeringLatency
+    public var peeringMTU = AWSDefaults.peeringMTU
 
     public init(name: String, dx: [DXConnection], vpn: [VPNConnection] = []) {
         self.name = name
@@ -103,7 +144,36 @@ public struct SecureCartDesign: Sendable {
     }
 }
 
-/// The addressing plan.
+/// The addressing plan: each site's prefix and the host that talks for it.
+public struct AddressPlan: Sendable, Equatable {
+    public var onPrem: IPv4Prefix
+    public var vpc1: IPv4Prefix
+    public var vpc2: IPv4Prefix
+    public var branch: IPv4Prefix
+    public var onPremHost: IPv4Address
+    public var database: IPv4Address
+    public var webApp: IPv4Address
+    public var branchHost: IPv4Address
+
+    /// SecureCart's plan: on-prem 10.0.0.0/16, VPC-1 10.1.0.0/16, VPC-2 10.2.0.0/16, a branch 10.9.0.0/16.
+    public init() {
+        onPrem = SecureCartAddresses.onPrem
+        vpc1 = SecureCartAddresses.vpc1
+        vpc2 = SecureCartAddresses.vpc2
+        branch = SecureCartAddresses.branch
+        onPremHost = SecureCartAddresses.onPremHost
+        database = SecureCartAddresses.database
+        webApp = SecureCartAddresses.webApp
+        branchHost = SecureCartAddresses.branchHost
+    }
+
+    /// A host address inside `prefix` when none is given: its tenth address.
+    public static func defaultHost(in prefix: IPv4Prefix) -> IPv4Address {
+        IPv4Address(prefix.address.rawValue &+ (prefix.length <= 28 ? 10 : 1))
+    }
+}
+
+/// SecureCart's default addresses.
 public enum SecureCartAddresses {
     public static let onPrem = try! IPv4Prefix(parsing: "10.0.0.0/16")
     public static let vpc1 = try! IPv4Prefix(parsing: "10.1.0.0/16")
@@ -143,6 +213,7 @@ public final class SecureCartNetwork {
         let cp = ControlPlane(simulation: sim, seed: seed)
         controlPlane = cp
         let timers = design.timers
+        let plan = design.addresses
         let jumbo = design.jumboFrames ? AWSDefaults.privateVIFJumboMTU : 1500
 
         func link(_ bandwidth: BitRate, _ delay: SimTime, mtu: Int = 9001) -> LinkConfiguration {
@@ -157,11 +228,12 @@ public final class SecureCartNetwork {
         customerRouter = sim.addNode("customer-router", kind: .router)
         let (hostUp, routerToHost) = sim.addLink("onprem-lan", between: onPremHost, and: customerRouter, link(.gigabits(100), .microseconds(10)))
         sim.setUplink(host: onPremHost, link: hostUp)
-        let dxPaths = max(design.dx.count, 1)
-        let cgw = cp.addSpeaker(customerRouter, policy: .customerRouter(maximumPaths: design.activeActive ? dxPaths : 1),
+        // Multipath over equal routes: the DX connections (active/active) and a VPN's two tunnels.
+        let paths = max(design.dx.count, design.vpn.map(\.tunnels).max() ?? 1, 1)
+        let cgw = cp.addSpeaker(customerRouter, policy: .customerRouter(maximumPaths: paths),
                                 asn: 65000, programmingDelay: timers.customerProgrammingDelay)
-        cp.originate([.v4(SecureCartAddresses.onPrem)], at: cgw)
-        cp.addRoute(Route(prefix: .v4(SecureCartAddresses.onPrem), link: routerToHost, source: .local), at: cgw)
+        cp.originate([.v4(plan.onPrem)], at: cgw)
+        cp.addRoute(Route(prefix: .v4(plan.onPrem), link: routerToHost, source: .local), at: cgw)
         if let clamp = design.mssClamp { sim.setMSSClamp(router: customerRouter, mss: clamp) }
 
         // VPC-1 and VPC-2, peered.
@@ -174,19 +246,19 @@ public final class SecureCartNetwork {
         let (appUp, toApp) = sim.addLink("vpc2-subnet", between: webApp, and: vpc2Router, link(.gigabits(25), .microseconds(20)))
         sim.setUplink(host: webApp, link: appUp)
         let (p12, p21) = sim.addLink("vpc-peering", between: vpc1Router, and: vpc2Router,
-                                     link(.gigabits(100), AWSDefaults.peeringLatency, mtu: AWSDefaults.peeringMTU))
+                                     link(.gigabits(100), design.peeringLatency, mtu: design.peeringMTU))
         peering = (p12, p21)
         // No transitive and no edge-to-edge routing through the peering (AWS-FACTS §4.1).
-        sim.setPeeringFilter(p12, PeeringFilter(sources: [.v4(SecureCartAddresses.vpc1)], destinations: [.v4(SecureCartAddresses.vpc2)]))
-        sim.setPeeringFilter(p21, PeeringFilter(sources: [.v4(SecureCartAddresses.vpc2)], destinations: [.v4(SecureCartAddresses.vpc1)]))
+        sim.setPeeringFilter(p12, PeeringFilter(sources: [.v4(plan.vpc1)], destinations: [.v4(plan.vpc2)]))
+        sim.setPeeringFilter(p21, PeeringFilter(sources: [.v4(plan.vpc2)], destinations: [.v4(plan.vpc1)]))
         let table1 = cp.addSpeaker(vpc1Router, policy: .vpcRouteTable, asn: 0, programmingDelay: timers.gatewayProgrammingDelay)
         let table2 = cp.addSpeaker(vpc2Router, policy: .vpcRouteTable, asn: 0, programmingDelay: timers.gatewayProgrammingDelay)
-        cp.addRoute(Route(prefix: .v4(SecureCartAddresses.vpc1), link: toDB, source: .local), at: table1)
-        cp.addRoute(Route(prefix: .v4(SecureCartAddresses.vpc2), link: toApp, source: .local), at: table2)
-        cp.addRoute(Route(prefix: .v4(SecureCartAddresses.vpc2), link: p12, source: .peering), at: table1)
-        cp.addRoute(Route(prefix: .v4(SecureCartAddresses.vpc1), link: p21, source: .peering), at: table2)
+        cp.addRoute(Route(prefix: .v4(plan.vpc1), link: toDB, source: .local), at: table1)
+        cp.addRoute(Route(prefix: .v4(plan.vpc2), link: toApp, source: .local), at: table2)
+        cp.addRoute(Route(prefix: .v4(plan.vpc2), link: p12, source: .peering), at: table1)
+        cp.addRoute(Route(prefix: .v4(plan.vpc1), link: p21, source: .peering), at: table2)
         if design.vpc2RoutesOnPremViaPeering {
-            cp.addRoute(Route(prefix: .v4(SecureCartAddresses.onPrem), link: p21, source: .peering), at: table2)
+            cp.addRoute(Route(prefix: .v4(plan.onPrem), link: p21, source: .peering), at: table2)
         }
 
         // Gateways, created on demand.
@@ -197,12 +269,19 @@ public final class SecureCartNetwork {
             let speaker = cp.addSpeaker(node, policy: g == .transitGateway ? .transitGateway(vpnECMP: design.transitGatewayVPNECMP) : .virtualPrivateGateway,
                                         asn: AWSDefaults.gatewayASN, programmingDelay: timers.gatewayProgrammingDelay)
             let attachments: [(router: NodeID, table: SpeakerID, prefix: IPv4Prefix)] =
-                g == .vpc1 ? [(vpc1Router, table1, SecureCartAddresses.vpc1)]
-                : g == .vpc2 ? [(vpc2Router, table2, SecureCartAddresses.vpc2)]
-                : [(vpc1Router, table1, SecureCartAddresses.vpc1), (vpc2Router, table2, SecureCartAddresses.vpc2)]
+                g == .vpc1 ? [(vpc1Router, table1, plan.vpc1)]
+                : g == .vpc2 ? [(vpc2Router, table2, plan.vpc2)]
+                : [(vpc1Router, table1, plan.vpc1), (vpc2Router, table2, plan.vpc2)]
             for attachment in attachments {
                 let (toVPC, toGateway) = sim.addLink("\(g.rawValue)-attach-\(sim.name(of: attachment.router))", between: node,
                                                      and: attachment.router, link(.gigabits(100), .microseconds(50)))
+                // Edge-to-edge routing is not supported (AWS-FACTS §4.1): a gateway
+                // hands its VPC only traffic for that VPC.
+                sim.setPeeringFilter(toVPC, PeeringFilter(sources: [.v4(try! IPv4Prefix(parsing: "0.0.0.0/0"))],
+                                                          destinations: [.v4(attachment.prefix)]))
+                if g == .vpc2 && design.floatingRouteToVPC1ViaVPC2 {
+                    cp.addRoute(Route(prefix: .v4(plan.vpc1), link: toVPC, source: .peering), at: speaker)
+                }
                 cp.addRoute(Route(prefix: .v4(attachment.prefix), link: toVPC, source: g == .transitGateway ? .vpcAttachment : .local), at: speaker)
                 cp.originate([.v4(attachment.prefix)], at: speaker)
                 cp.addPropagation(from: speaker, to: attachment.table, via: toGateway)
@@ -215,8 +294,11 @@ public final class SecureCartNetwork {
         // Direct Connect.
         for (i, dx) in design.dx.enumerated() {
             let aws = gateway(dx.gateway)
-            var config = link(dx.bandwidth, dx.latency, mtu: jumbo)
-            config.queuePackets = 10_000
+            var config = link(dx.bandwidth, dx.latency, mtu: dx.mtu ?? jumbo)
+            config.jitter = dx.jitter
+            config.loss = dx.loss
+            config.queuePackets = dx.queuePackets
+            config.queueBytes = dx.queueBytes
             let (up, down) = sim.addLink(dx.name, between: customerRouter, and: gateways[dx.gateway]!, config)
             dxLinks[dx.name] = (up, down)
             var liveness = [LivenessTimer.bgp(keepalive: timers.dxKeepalive, hold: timers.dxHold)]
@@ -229,12 +311,19 @@ public final class SecureCartNetwork {
                                                a: cgw, b: aws, aToB: up, bToA: down, livenessAtA: liveness, livenessAtB: liveness,
                                                establishDelay: timers.dxEstablish)
             session.carrierDelay = timers.carrierDelay
-            if !design.activeActive {
+            if let p = dx.policy {
+                session.advertiseFromA = AdvertisementPolicy(communities: p.communities, prepend: p.prepend, med: p.med)
+                session.advertiseFromB = AdvertisementPolicy(localPreferenceAtPeer: p.localPreference)
+            } else if !design.activeActive {
                 session.advertiseFromA = AdvertisementPolicy(communities: [dx.primary ? .awsHighPreference : .awsLowPreference])
                 session.advertiseFromB = AdvertisementPolicy(localPreferenceAtPeer: dx.primary ? 200 : 100)
             }
             _ = i
             dxSessions[dx.name] = cp.addSession(session)
+            if dx.gateway == .vpc2 && design.floatingRouteToVPC1ViaVPC2 {
+                cp.addRoute(Route(prefix: .v4(plan.vpc1), link: up, source: .bgp,
+                                  attributes: RouteAttributes(localPreference: 50)), at: cgw)
+            }
         }
 
         // Site-to-Site VPN.
@@ -249,8 +338,8 @@ public final class SecureCartNetwork {
                 sim.setUplink(host: host, link: up)
                 siteSpeaker = cp.addSpeaker(router, policy: .customerRouter(maximumPaths: 1), asn: 65001,
                                             programmingDelay: timers.customerProgrammingDelay)
-                cp.originate([.v4(SecureCartAddresses.branch)], at: siteSpeaker)
-                cp.addRoute(Route(prefix: .v4(SecureCartAddresses.branch), link: back, source: .local), at: siteSpeaker)
+                cp.originate([.v4(plan.branch)], at: siteSpeaker)
+                cp.addRoute(Route(prefix: .v4(plan.branch), link: back, source: .local), at: siteSpeaker)
                 branchHost = host
                 site = router
             }
@@ -262,7 +351,8 @@ public final class SecureCartNetwork {
                 config.jitter = vpn.jitter
                 config.loss = vpn.loss
                 config.sendsICMPTooBig = vpn.sendsFragmentationNeeded
-                config.queuePackets = 2_000
+                config.queuePackets = vpn.queuePackets
+                config.queueBytes = vpn.queueBytes
                 let (up, down) = sim.addLink(name, between: site, and: gateways[vpn.gateway]!, config)
                 vpnLinks[name] = (up, down)
                 var liveness = [LivenessTimer(interval: timers.dpdInterval, detectTime: timers.dpdTimeout)]
@@ -271,13 +361,25 @@ public final class SecureCartNetwork {
                                                    aToB: up, bToA: down, livenessAtA: liveness, livenessAtB: liveness,
                                                    establishDelay: timers.vpnEstablish)
                 session.carrierDelay = timers.carrierDelay
+                let demoted = design.customerPrefersDirectConnect && !design.dx.isEmpty && !vpn.fromBranch
+                if let p = vpn.policy, vpn.dynamicRouting {
+                    session.advertiseFromA = AdvertisementPolicy(communities: p.communities, prepend: p.prepend, med: p.med)
+                    session.advertiseFromB = AdvertisementPolicy(localPreferenceAtPeer: p.localPreference)
+                } else if demoted {
+                    session.advertiseFromB = AdvertisementPolicy(localPreferenceAtPeer: 50)
+                }
+                if demoted { session.staticPreferenceAtA = 50 }
                 if !vpn.dynamicRouting {
                     session.staticAtA = aws == gatewaySpeakers[.transitGateway]
-                        ? [.v4(SecureCartAddresses.vpc1), .v4(SecureCartAddresses.vpc2)]
-                        : [.v4(vpn.gateway == .vpc2 ? SecureCartAddresses.vpc2 : SecureCartAddresses.vpc1)]
-                    session.staticAtB = [.v4(vpn.fromBranch ? SecureCartAddresses.branch : SecureCartAddresses.onPrem)]
+                        ? [.v4(plan.vpc1), .v4(plan.vpc2)]
+                        : [.v4(vpn.gateway == .vpc2 ? plan.vpc2 : plan.vpc1)]
+                    session.staticAtB = [.v4(vpn.fromBranch ? plan.branch : plan.onPrem)]
                 }
                 vpnSessions[name] = cp.addSession(session)
+                if vpn.gateway == .vpc2 && design.floatingRouteToVPC1ViaVPC2 && !vpn.fromBranch && t == 1 {
+                    cp.addRoute(Route(prefix: .v4(plan.vpc1), link: up, source: .bgp,
+                                      attributes: RouteAttributes(localPreference: 50)), at: cgw)
+                }
             }
         }
     }

@@ -1,0 +1,358 @@
+import ControlPlane
+import Emulator
+import NetAddress
+import PacketWire
+
+/// A scenario that cannot run as written: what and why (the YAML layer adds
+/// the file, line and column).
+public struct ScenarioError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Results of one traffic group in one direction.
+public struct GroupResult: Sendable {
+    public var name: String
+    public var from: Site
+    public var to: Site
+    public var flows: Int
+    public var statistics: FlowStatistics
+    /// The outage: the longest time without a delivery on any of the group's
+    /// flows (ns) that is longer than three of its sending intervals (0: none),
+    /// and when it began (the last delivery before it; 0 when a flow never got through).
+    public var longestGap: Int64
+    public var longestGapStart: Int64
+    /// Mean one-way latency (ns) before the first failure, during it (to the
+    /// repair), and after the network settled again (nil: no delivery).
+    public var latencyBefore: Int64?
+    public var latencyDuring: Int64?
+    public var latencyAfter: Int64?
+    /// Packets delivered in each phase.
+    public var deliveredBefore: UInt64
+    public var deliveredDuring: UInt64
+    public var deliveredAfter: UInt64
+    /// The distinct paths the group's flows took just before the failure, just
+    /// before its repair, and at the end (ECMP spreads flows over several).
+    public var pathBefore: [RoutePath]
+    public var pathDuring: [RoutePath]
+    public var pathAfter: [RoutePath]
+    /// The binned deliveries of this group and direction.
+    public var series: TimeSeries
+}
+
+/// One path through the network and how many of a group's flows take it.
+public struct RoutePath: Sendable, Equatable {
+    /// Link names, hop by hop.
+    public var links: [String]
+    /// Why the path ends before the destination (nil: it arrives).
+    public var stop: DropReason?
+    public var flows: Int
+}
+
+/// When a router's FIB changed after the first failure.
+public struct ConvergenceResult: Sendable {
+    public var router: String
+    public var prefix: String
+    public var time: SimTime
+    public var before: [String]
+    public var after: [String]
+}
+
+/// Results of one link direction.
+public struct LinkResult: Sendable {
+    public var name: String
+    public var from: String
+    public var to: String
+    public var statistics: LinkStatistics
+    public var series: TimeSeries
+}
+
+/// Everything a run measured.
+public struct RunResult: Sendable {
+    public var scenario: String
+    public var design: String
+    public var seed: UInt64
+    public var duration: SimTime
+    public var binWidth: SimTime
+    public var failures: [FailureSpec]
+    /// The failure window: first failure to its repair (or the end).
+    public var failureStart: SimTime?
+    public var failureEnd: SimTime?
+    public var groups: [GroupResult]
+    public var convergence: [ConvergenceResult]
+    public var timeline: [TimelineEntry]
+    public var links: [LinkResult]
+    public var events: UInt64
+    /// Flows whose packets are not all accounted for (must be empty).
+    public var accountingViolations: Int
+}
+
+/// Builds a scenario's network, traffic and failures, and runs it.
+public final class ScenarioRun {
+    public let spec: ScenarioSpec
+    public let network: SecureCartNetwork
+    private var groupFlows: [(group: TrafficGroup, reverse: Bool, flows: [FlowID])] = []
+    private var pathsBefore: [Int: [RoutePath]] = [:]
+    private var pathsDuring: [Int: [RoutePath]] = [:]
+
+    public init(_ spec: ScenarioSpec) throws {
+        self.spec = spec
+        try ScenarioRun.validate(spec)
+        network = SecureCartNetwork(design: spec.design, seed: spec.seed, binWidth: spec.binWidth)
+        try addTraffic()
+        try addFailures()
+    }
+
+    /// Checks names and values that the types cannot.
+    public static func validate(_ spec: ScenarioSpec) throws {
+        guard spec.duration.nanoseconds > 0 else { throw ScenarioError("duration must be positive") }
+        guard spec.binWidth.nanoseconds > 0 else { throw ScenarioError("bin width must be positive") }
+        if spec.design.dx.isEmpty && spec.design.vpn.isEmpty { throw ScenarioError("the design has no DX connection and no VPN") }
+        let names = spec.design.dx.map(\.name) + spec.design.vpn.map(\.name)
+        if Set(names).count != names.count { throw ScenarioError("connection names must be unique: \(names.joined(separator: ", "))") }
+        let t = spec.design.timers
+        // AWS minimums (AWS-FACTS §1.3): hold 3 s (0 not supported), keepalive 1 s, BFD 300 ms x 3.
+        if t.dxHold < .seconds(3) { throw ScenarioError("dx-hold \(t.dxHold) is below AWS's minimum hold time of 3 s (AWS-FACTS §1.3)") }
+        if t.dxKeepalive < .seconds(1) { throw ScenarioError("dx-keepalive \(t.dxKeepalive) is below AWS's minimum of 1 s (AWS-FACTS §1.3)") }
+        if t.dxKeepalive >= t.dxHold { throw ScenarioError("dx-keepalive \(t.dxKeepalive) must be shorter than dx-hold \(t.dxHold)") }
+        if t.vpnKeepalive >= t.vpnHold { throw ScenarioError("vpn-keepalive \(t.vpnKeepalive) must be shorter than vpn-hold \(t.vpnHold)") }
+        if t.bfdInterval < .milliseconds(300) { throw ScenarioError("bfd-interval \(t.bfdInterval) is below AWS's minimum of 300 ms (AWS-FACTS §1.3)") }
+        if t.bfdMultiplier < 3 { throw ScenarioError("bfd-multiplier \(t.bfdMultiplier) is below AWS's minimum of 3 (AWS-FACTS §1.3)") }
+        if t.dpdTimeout < .seconds(30) { throw ScenarioError("dpd-timeout \(t.dpdTimeout) is below AWS's minimum of 30 s (AWS-FACTS §2.5)") }
+        for delay in [t.gatewayProgrammingDelay, t.customerProgrammingDelay, t.dxEstablish, t.vpnEstablish, t.carrierDelay] where delay.nanoseconds < 0 {
+            throw ScenarioError("delays must not be negative")
+        }
+        for dx in spec.design.dx where dx.latency.nanoseconds < 0 { throw ScenarioError("\(dx.name): latency must not be negative") }
+        for vpn in spec.design.vpn where vpn.latency.nanoseconds < 0 || vpn.jitter.nanoseconds < 0 {
+            throw ScenarioError("\(vpn.name): latency and jitter must not be negative")
+        }
+        for g in spec.traffic {
+            if g.packetsPerSecond <= 0 { throw ScenarioError("traffic \(g.name): rate must be positive") }
+            if g.flows < 1 { throw ScenarioError("traffic \(g.name): flows must be at least 1") }
+            if g.from == g.to { throw ScenarioError("traffic \(g.name): from and to are the same site") }
+            if (g.from == .branch || g.to == .branch) && !spec.design.vpn.contains(where: \.fromBranch) {
+                throw ScenarioError("traffic \(g.name): the design has no branch site")
+            }
+            if g.sizes.range.lowerBound < 28 || g.sizes.range.upperBound > 65_535 {
+                throw ScenarioError("traffic \(g.name): packet sizes must be 28...65535 bytes")
+            }
+        }
+    }
+
+    private func host(_ site: Site) -> (NodeID, IPv4Address)? {
+        switch site {
+        case .onPrem: return (network.onPremHost, spec.design.addresses.onPremHost)
+        case .vpc1: return (network.database, spec.design.addresses.database)
+        case .vpc2: return (network.webApp, spec.design.addresses.webApp)
+        case .branch: return network.branchHost.map { ($0, spec.design.addresses.branchHost) }
+        }
+    }
+
+    private func addTraffic() throws {
+        for (g, group) in spec.traffic.enumerated() {
+            for reverse in group.bothDirections ? [false, true] : [false] {
+                let (fromSite, toSite) = reverse ? (group.to, group.from) : (group.from, group.to)
+                guard let (src, srcAddress) = host(fromSite), let (dst, dstAddress) = host(toSite) else {
+                    throw ScenarioError("traffic \(group.name): no host at \(fromSite.label) or \(toSite.label)")
+                }
+                let label = "\(group.name) \(fromSite.label) -> \(toSite.label)"
+                let perFlow = group.packetsPerSecond / Double(group.flows)
+                var ids: [FlowID] = []
+                for f in 0..<group.flows {
+                    let clientPort = UInt16(40_000 + g * 100 + f), serverPort = UInt16(5_000 + g)
+                    var spec = FlowSpec(key: FlowKey(source: srcAddress, destination: dstAddress,
+                                                     sourcePort: reverse ? serverPort : clientPort,
+                                                     destinationPort: reverse ? clientPort : serverPort, ipProtocol: group.ipProtocol),
+                                        source: src, destination: dst, group: label, dontFragment: group.dontFragment)
+                    spec.ttl = 64
+                    let pattern: ArrivalPattern
+                    let interval = SimTime(nanoseconds: Int64((1e9 / perFlow).rounded()))
+                    switch group.pattern {
+                    case .constant: pattern = .constantRate(interval: interval)
+                    case .poisson: pattern = .poisson(meanInterval: interval)
+                    case let .onOff(on, off): pattern = .onOff(on: on, off: off, interval: interval, exponential: true)
+                    }
+                    // Flows start spread over one interval, so they do not move in lockstep.
+                    let offset = SimTime(nanoseconds: interval.nanoseconds * Int64(f) / Int64(group.flows))
+                    ids.append(network.simulation.addSource(TrafficSpec(flow: spec, pattern: pattern, sizes: group.sizes,
+                                                                        start: group.start + offset, stop: group.stop ?? spec_stop)))
+                }
+                groupFlows.append((group, reverse, ids))
+            }
+        }
+    }
+
+    private var spec_stop: SimTime { spec.duration }
+
+    private func links(for target: String) throws -> [LinkID] {
+        if let dx = network.dxLinks[target] { return [dx.toAWS, dx.fromAWS] }
+        if let t = network.vpnLinks[target] { return [t.toAWS, t.fromAWS] }
+        let tunnels = network.vpnLinks.filter { $0.key.hasPrefix(target + "-t") }.sorted { $0.key < $1.key }
+        if !tunnels.isEmpty { return tunnels.flatMap { [$0.value.toAWS, $0.value.fromAWS] } }
+        throw ScenarioError("failure target '\(target)' is not a connection of the design (known: \(knownConnections))")
+    }
+
+    private var knownConnections: String {
+        (network.dxLinks.keys.sorted() + spec.design.vpn.map(\.name) + network.vpnLinks.keys.sorted()).joined(separator: ", ")
+    }
+
+    private func addFailures() throws {
+        let cp = network.controlPlane
+        for f in spec.failures {
+            guard f.at.nanoseconds >= 0 else { throw ScenarioError("failure at \(f.at): time must not be negative") }
+            if let d = f.duration, d.nanoseconds <= 0 { throw ScenarioError("failure on \(f.target): 'for' must be positive") }
+            let failure: Failure
+            switch f.kind {
+            case .silent: failure = .silent(try links(for: f.target))
+            case .cut: failure = .fibreCut(try links(for: f.target))
+            case .partialLoss:
+                guard (0...1).contains(f.probability) else { throw ScenarioError("partial-loss probability \(f.probability) is not in 0...1") }
+                failure = .partialLoss(try links(for: f.target), probability: f.probability)
+            case .bgpDown:
+                guard let s = network.dxSessions[f.target] ?? network.vpnSessions[f.target] ?? network.vpnSessions[f.target + "-t1"] else {
+                    throw ScenarioError("bgp-down target '\(f.target)' is not a BGP session (known: \(knownConnections))")
+                }
+                failure = .bgpSessionDown(s)
+            case .device:
+                let devices: [String: NodeID] = ["customer-router": network.customerRouter]
+                    .merging(network.gateways.map { (network.simulation.name(of: $0.value), $0.value) }) { a, _ in a }
+                guard let node = devices[f.target] else {
+                    throw ScenarioError("device '\(f.target)' is not in the design (known: \(devices.keys.sorted().joined(separator: ", ")))")
+                }
+                failure = .deviceFailure(node)
+            case .location:
+                let l = network.dxLinks(atLocation: f.target)
+                guard !l.isEmpty else {
+                    throw ScenarioError("no DX connection at location '\(f.target)' (known: \(Set(spec.design.dx.map(\.location)).sorted().joined(separator: ", ")))")
+                }
+                failure = .fibreCut(l)
+            case .flapping:
+                failure = .flapping(try links(for: f.target), downFor: f.flapDown, upFor: f.flapUp, times: f.flapTimes)
+            }
+            cp.inject(failure, at: f.at, repairAfter: f.kind == .flapping ? nil : f.duration)
+        }
+    }
+
+    /// The failure window: the first failure and when it is repaired.
+    var window: (start: SimTime, end: SimTime)? {
+        guard let first = spec.failures.min(by: { $0.at < $1.at }) else { return nil }
+        let end: SimTime
+        if first.kind == .flapping {
+            end = first.at + SimTime(nanoseconds: Int64(first.flapTimes) * (first.flapDown + first.flapUp).nanoseconds)
+        } else {
+            end = first.duration.map { first.at + $0 } ?? spec.duration
+        }
+        return (first.at, min(end, spec.duration))
+    }
+
+    /// Runs to the end and collects the results.
+    public func run() -> RunResult {
+        let sim = network.simulation
+        network.controlPlane.start()
+        let w = window
+        func snapshot(into store: ReferenceWritableKeyPath<ScenarioRun, [Int: [RoutePath]]>) {
+            for (i, g) in groupFlows.enumerated() { self[keyPath: store][i] = paths(g.flows) }
+        }
+        if let w {
+            // Paths 1 ns before the failure, and 1 ns before its repair.
+            sim.schedule(at: SimTime(nanoseconds: max(w.start.nanoseconds - 1, 0))) { _ in snapshot(into: \.pathsBefore) }
+            sim.schedule(at: SimTime(nanoseconds: max(w.end.nanoseconds - 1, w.start.nanoseconds))) { _ in snapshot(into: \.pathsDuring) }
+        } else {
+            snapshot(into: \.pathsBefore)
+        }
+        // Let queued packets drain after the sources stop.
+        sim.run(until: spec.duration + .seconds(1))
+        return collect(window: w)
+    }
+
+    /// The distinct current paths of `flows`, in order of first appearance.
+    func paths(_ flows: [FlowID]) -> [RoutePath] {
+        let sim = network.simulation
+        var result: [RoutePath] = []
+        for f in flows {
+            let p = sim.path(of: f)
+            let names = p.links.map { sim.name(of: $0) }
+            if let i = result.firstIndex(where: { $0.links == names && $0.stop == p.stop }) {
+                result[i].flows += 1
+            } else {
+                result.append(RoutePath(links: names, stop: p.stop, flows: 1))
+            }
+        }
+        return result
+    }
+
+    private func collect(window w: (start: SimTime, end: SimTime)?) -> RunResult {
+        let sim = network.simulation
+        var groups: [GroupResult] = []
+        // "After" starts once the network has settled: the last FIB change
+        // after the repair (sessions re-established, traffic moved back),
+        // rounded up to a bin boundary.
+        let settled: Int64? = w.map { w in
+            let last = network.controlPlane.fibChanges.map(\.time).filter { $0 >= w.end }.max() ?? w.end
+            let bin = spec.binWidth.nanoseconds
+            return (last.nanoseconds + bin - 1) / bin * bin
+        }
+        for (i, g) in groupFlows.enumerated() {
+            var total = FlowStatistics()
+            var gap: Int64 = 0, gapStart: Int64 = -1
+            // A gap counts as an outage when it is longer than three sending
+            // intervals of a flow (shorter ones are the traffic's own spacing).
+            var quiet = Int64(3e9 * Double(g.group.flows) / g.group.packetsPerSecond)
+            if case let .onOff(_, off) = g.group.pattern { quiet += 3 * off.nanoseconds }
+            for f in g.flows {
+                let s = sim.statistics(of: f)
+                total.sent += s.sent
+                total.delivered += s.delivered
+                total.drops.add(s.drops)
+                total.bytesSent += s.bytesSent
+                total.bytesDelivered += s.bytesDelivered
+                total.latencySum += s.latencySum
+                total.latencyMin = min(total.latencyMin, s.latencyMin)
+                total.latencyMax = max(total.latencyMax, s.latencyMax)
+                total.reordered += s.reordered
+                total.icmpTooBigSent += s.icmpTooBigSent
+                total.icmpTooBigReceived += s.icmpTooBigReceived
+                if s.longestGap > gap && s.longestGap > quiet { gap = s.longestGap; gapStart = s.longestGapStart }
+                if s.delivered == 0 && s.sent > 0 { gap = max(gap, spec.duration.nanoseconds); gapStart = 0 }
+            }
+            let (fromSite, toSite) = g.reverse ? (g.group.to, g.group.from) : (g.group.from, g.group.to)
+            let label = "\(g.group.name) \(fromSite.label) -> \(toSite.label)"
+            let series = sim.series(group: label) ?? TimeSeries(binWidth: spec.binWidth)
+            func phase(_ from: Int64, _ to: Int64) -> (Int64?, UInt64) {
+                var packets: UInt64 = 0, latency: Int64 = 0
+                for (b, bin) in series.bins.enumerated() {
+                    let start = Int64(b) * spec.binWidth.nanoseconds
+                    guard start >= from && start < to else { continue }
+                    packets += bin.packets
+                    latency += bin.latencySum
+                }
+                return (packets == 0 ? nil : latency / Int64(packets), packets)
+            }
+            let end = (spec.duration + .seconds(1)).nanoseconds
+            let before = phase(0, w?.start.nanoseconds ?? end)
+            let during = w.map { phase($0.start.nanoseconds, $0.end.nanoseconds) } ?? (nil, 0)
+            let after = settled.map { phase($0, end) } ?? (nil, 0)
+            groups.append(GroupResult(
+                name: label, from: fromSite, to: toSite, flows: g.flows.count, statistics: total,
+                longestGap: gap, longestGapStart: gapStart,
+                latencyBefore: before.0, latencyDuring: during.0, latencyAfter: after.0,
+                deliveredBefore: before.1, deliveredDuring: during.1, deliveredAfter: after.1,
+                pathBefore: pathsBefore[i] ?? [], pathDuring: pathsDuring[i] ?? [],
+                pathAfter: paths(g.flows), series: series))
+        }
+        let start = w?.start ?? .zero
+        let convergence = network.controlPlane.fibChanges.filter { $0.time >= start }.map {
+            ConvergenceResult(router: $0.router, prefix: $0.prefix.description, time: $0.time,
+                              before: $0.before.map { sim.name(of: $0) }, after: $0.after.map { sim.name(of: $0) })
+        }
+        let links = sim.linkIDs.map { l in
+            LinkResult(name: sim.name(of: l), from: sim.name(of: sim.endpoints(of: l).from), to: sim.name(of: sim.endpoints(of: l).to),
+                       statistics: sim.statistics(of: l), series: sim.series(link: l))
+        }
+        return RunResult(scenario: spec.name, design: spec.design.name, seed: spec.seed, duration: spec.duration,
+                         binWidth: spec.binWidth, failures: spec.failures, failureStart: w?.start, failureEnd: w?.end,
+                         groups: groups, convergence: convergence, timeline: network.controlPlane.timeline, links: links,
+                         events: sim.eventsProcessed, accountingViolations: sim.accountingViolations().count)
+    }
+}
