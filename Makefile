@@ -20,7 +20,7 @@ release: deps
 	swift build $(RELEASE) --product dxemu
 
 demo: release
-	.build/release/dxemu inspect
+	.build/release/dxemu failover
 
 test: deps
 	swift test

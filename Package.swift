@@ -7,8 +7,7 @@
 //   Inspect        -> Capture, PacketWire
 //   Emulator       -> PacketWire, RouteLookup, DeterministicRandom
 //   ControlPlane   -> Emulator
-//   Scenario       -> ControlPlane (the SecureCart designs, presets, runs)
-//   ScenarioFile   -> Scenario + Yams (YAML scenario files, validated)
+//   Scenario       -> ControlPlane + Yams (SecureCart designs, presets, YAML files, runs)
 //   Report         -> Inspect, Scenario (text, JSON, CSV)
 //   dxemu (CLI)    -> everything above + swift-argument-parser
 import PackageDescription
@@ -25,7 +24,6 @@ let package = Package(
         .library(name: "Emulator", targets: ["Emulator"]),
         .library(name: "ControlPlane", targets: ["ControlPlane"]),
         .library(name: "Scenario", targets: ["Scenario"]),
-        .library(name: "ScenarioFile", targets: ["ScenarioFile"]),
         .library(name: "Report", targets: ["Report"]),
         .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
         .library(name: "DeterministicRandom", targets: ["DeterministicRandom"]),
@@ -49,14 +47,13 @@ let package = Package(
         .target(name: "Emulator", dependencies: ["PacketWire", "RouteLookup", "NetAddress", "DeterministicRandom"]),
         .target(name: "Inspect", dependencies: ["Capture", "PacketWire"]),
         .target(name: "ControlPlane", dependencies: ["Emulator", "NetAddress", "DeterministicRandom"]),
-        .target(name: "Scenario", dependencies: ["Emulator", "ControlPlane", "PacketWire", "NetAddress"]),
-        .target(name: "ScenarioFile", dependencies: ["Scenario", "Emulator", "ControlPlane", "NetAddress", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Scenario", dependencies: ["Emulator", "ControlPlane", "PacketWire", "NetAddress", .product(name: "Yams", package: "Yams")]),
         .target(name: "SampleCaptures", dependencies: ["Capture", "PacketWire", "NetAddress", "DeterministicRandom"]),
         .target(name: "Report", dependencies: ["Inspect", "Capture", "PacketWire", "Scenario", "Emulator"]),
         .executableTarget(
             name: "dxemu",
             dependencies: [
-                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures", "Emulator", "Scenario", "ScenarioFile",
+                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures", "Emulator", "Scenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,7 +65,8 @@ let package = Package(
         .testTarget(name: "RouteLookupTests", dependencies: ["RouteLookup", "NetAddress", "TestSupport"]),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "PacketWire", "NetAddress", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Emulator", "Scenario", "PacketWire", "NetAddress", "TestSupport"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "ScenarioFile", "Report", "Emulator", "ControlPlane", "TestSupport"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Report", "Emulator", "ControlPlane", "TestSupport"],
+                    exclude: ["Broken"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect"]),
         .testTarget(name: "dxemuTests", dependencies: ["dxemu", "TestSupport"]),
     ]

@@ -55,6 +55,10 @@ public enum RunReport {
         } else if reachable {
             verdict = "adds fault tolerance: VPC-1 stayed reachable (\(percent(share)) delivered during the failure); "
                 + (outage > 0 ? "longest outage \(seconds(outage))" : "no outage")
+            if outage > 10_000_000_000 {
+                verdict += " (flows on the failed path were black-holed until "
+                    + (r.bfd ? "the failure was detected" : "the BGP hold timer expired: enable BFD") + ")"
+            }
             if let change { verdict += ", latency \(change >= 0 ? "+" : "")\(milliseconds(change)) during the failure" }
             if mtu > 0 { verdict += "; \(mtu) DF packets over the backup path's MTU dropped (MTU black hole: clamp the MSS)" }
         } else {

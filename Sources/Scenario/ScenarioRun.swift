@@ -84,6 +84,8 @@ public struct RunResult: Sendable {
     public var timeline: [TimelineEntry]
     public var links: [LinkResult]
     public var events: UInt64
+    /// Whether the DX sessions ran BFD (for the report's advice).
+    public var bfd: Bool
     /// Flows whose packets are not all accounted for (must be empty).
     public var accountingViolations: Int
 }
@@ -126,6 +128,9 @@ public final class ScenarioRun {
         for dx in spec.design.dx where dx.latency.nanoseconds < 0 { throw ScenarioError("\(dx.name): latency must not be negative") }
         for vpn in spec.design.vpn where vpn.latency.nanoseconds < 0 || vpn.jitter.nanoseconds < 0 {
             throw ScenarioError("\(vpn.name): latency and jitter must not be negative")
+        }
+        for f in spec.failures where f.at >= spec.duration {
+            throw ScenarioError("the failure of \(f.target) at \(f.at) is at or after the end of the run (\(spec.duration))")
         }
         for g in spec.traffic {
             if g.packetsPerSecond <= 0 { throw ScenarioError("traffic \(g.name): rate must be positive") }
@@ -299,7 +304,8 @@ public final class ScenarioRun {
             // A gap counts as an outage when it is longer than three sending
             // intervals of a flow (shorter ones are the traffic's own spacing).
             var quiet = Int64(3e9 * Double(g.group.flows) / g.group.packetsPerSecond)
-            if case let .onOff(_, off) = g.group.pattern { quiet += 3 * off.nanoseconds }
+            // Exponential off periods longer than ten means happen once in 22,000.
+            if case let .onOff(_, off) = g.group.pattern { quiet += 10 * off.nanoseconds }
             for f in g.flows {
                 let s = sim.statistics(of: f)
                 total.sent += s.sent
@@ -353,6 +359,6 @@ public final class ScenarioRun {
         return RunResult(scenario: spec.name, design: spec.design.name, seed: spec.seed, duration: spec.duration,
                          binWidth: spec.binWidth, failures: spec.failures, failureStart: w?.start, failureEnd: w?.end,
                          groups: groups, convergence: convergence, timeline: network.controlPlane.timeline, links: links,
-                         events: sim.eventsProcessed, accountingViolations: sim.accountingViolations().count)
+                         events: sim.eventsProcessed, bfd: spec.design.timers.bfd, accountingViolations: sim.accountingViolations().count)
     }
 }

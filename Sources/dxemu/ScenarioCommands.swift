@@ -3,7 +3,6 @@ import Emulator
 import Foundation
 import Report
 import Scenario
-import ScenarioFile
 
 /// Options every scenario command shares: the clock, the seed, and where the
 /// machine-readable output goes.
@@ -79,9 +78,9 @@ struct FailureOptions: ParsableArguments {
 
 /// Finds a scenario by preset name or file.
 enum ScenarioSource {
-    static func load(_ name: String?) throws -> (ScenarioSpec, Preset?) {
+    static func load(_ name: String?) throws -> (ScenarioSpec, Preset?, ScenarioFile.OutputRequest) {
         let name = name ?? Preset.recommended.rawValue
-        if let preset = Preset(name: name) { return (preset.scenario, preset) }
+        if let preset = Preset(name: name) { return (preset.scenario, preset, ScenarioFile.OutputRequest()) }
         if FileManager.default.fileExists(atPath: name) {
             let loaded: ScenarioFile.Loaded
             do {
@@ -89,7 +88,7 @@ enum ScenarioSource {
             } catch {
                 throw InputError(error.description)
             }
-            return (loaded.spec, loaded.base)
+            return (loaded.spec, loaded.base, loaded.output)
         }
         throw InputError("'\(name)' is neither a preset (\(Preset.allCases.map(\.rawValue).joined(separator: ", "))) nor a scenario file")
     }
@@ -119,6 +118,17 @@ enum ScenarioSource {
         for f in files { try write(f.text, to: (directory as NSString).appendingPathComponent(f.file)) }
     }
 
+    /// Prints the report and writes what was asked for (the command line
+    /// wins over the scenario file's `output:`).
+    static func report(_ result: RunResult, preset: Preset?, options: RunOptions, requested: ScenarioFile.OutputRequest) throws {
+        if !options.quiet { Output.write(RunReport.text(result, preset: preset)) }
+        if let path = options.json ?? requested.json {
+            try write(RunReport.json(result, preset: preset).serialized() + "\n", to: path)
+        }
+        if let dir = options.csv ?? requested.csv { try writeCSV(RunReport.csv(result), into: dir) }
+        try finish(result)
+    }
+
     static func finish(_ result: RunResult) throws {
         if result.accountingViolations > 0 {
             Output.flush()
@@ -142,13 +152,10 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        var (spec, preset) = try ScenarioSource.load(scenario)
+        var (spec, preset, requested) = try ScenarioSource.load(scenario)
         try options.apply(to: &spec)
         let result = try ScenarioSource.run(spec)
-        if !options.quiet { Output.write(RunReport.text(result, preset: preset)) }
-        if let path = options.json { try ScenarioSource.write(RunReport.json(result, preset: preset).serialized() + "\n", to: path) }
-        if let dir = options.csv { try ScenarioSource.writeCSV(RunReport.csv(result), into: dir) }
-        try ScenarioSource.finish(result)
+        try ScenarioSource.report(result, preset: preset, options: options, requested: requested)
     }
 }
 
@@ -174,15 +181,12 @@ struct FailoverCommand: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        var (spec, preset) = try ScenarioSource.load(scenario)
+        var (spec, preset, requested) = try ScenarioSource.load(scenario)
         try failure.apply(to: &spec)
         if spec.failures.isEmpty { spec.failures = ScenarioSpec.defaultFailure() }
         try options.apply(to: &spec)
         let result = try ScenarioSource.run(spec)
-        if !options.quiet { Output.write(RunReport.text(result, preset: preset)) }
-        if let path = options.json { try ScenarioSource.write(RunReport.json(result, preset: preset).serialized() + "\n", to: path) }
-        if let dir = options.csv { try ScenarioSource.writeCSV(RunReport.csv(result), into: dir) }
-        try ScenarioSource.finish(result)
+        try ScenarioSource.report(result, preset: preset, options: options, requested: requested)
     }
 }
 

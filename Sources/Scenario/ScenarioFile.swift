@@ -3,7 +3,6 @@ import Emulator
 import Foundation
 import NetAddress
 import PacketWire
-import Scenario
 import Yams
 
 /// Scenario files in YAML (schema in docs/scenario.md): a SecureCart design,
@@ -14,6 +13,10 @@ public enum ScenarioFile {
     public struct OutputRequest: Sendable, Equatable {
         public var json: String?
         public var csv: String?
+        public init(json: String? = nil, csv: String? = nil) {
+            self.json = json
+            self.csv = csv
+        }
     }
 
     /// A loaded scenario and its output requests.

@@ -1,0 +1,85 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `dxemu failover`, `compare` and `run` as a user meets them.
+@Suite("dxemu failover, compare, run (the commands)")
+struct ScenarioCommandTests {
+    func temporary(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-sc-\(getpid())-\(name)").path
+    }
+
+    /// The main job with no arguments: the report's parts are all there.
+    @Test func failoverWithNoArgumentsReportsEverything() throws {
+        let r = try runDxemu(["failover"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let out = r.stdout
+        #expect(out.hasPrefix("dxemu failover: recommended"))
+        #expect(out.contains("failure: dx1 silent at 5.000 s for 15.000 s"))
+        for column in ["sent", "delivered", "lost by reason", "outage", "latency ms before/during/after", "path before -> during -> after"] {
+            #expect(out.contains(column), "\(column)")
+        }
+        #expect(out.contains("app-db on-prem -> VPC-1") && out.contains("app-db VPC-1 -> on-prem"))
+        #expect(out.contains("customer-router: first change +") && out.contains("vpc1-vgw: first change +"))
+        #expect(out.contains("verdict: adds fault tolerance"))
+    }
+
+    @Test func failoverOptionsChooseTheFailure() throws {
+        let r = try runDxemu(["failover", "baseline", "--fail", "dx1", "--mode", "cut", "--at", "2s", "--for", "3s", "--duration", "8s"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("failure: dx1 cut at 2.000 s for 3.000 s; run 8.000 s"))
+        #expect(r.stdout.contains("verdict: does not add fault tolerance"))
+    }
+
+    @Test func jsonIsVersionedAndIdenticalForTheSameSeed() throws {
+        let a = temporary("a.json"), b = temporary("b.json")
+        defer { unlink(a); unlink(b) }
+        for path in [a, b] {
+            let r = try runDxemu(["failover", "option-b", "--duration", "8s", "--at", "2s", "--for", "3s", "--quiet", "--json", path])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.isEmpty)
+        }
+        let x = try Data(contentsOf: URL(fileURLWithPath: a)), y = try Data(contentsOf: URL(fileURLWithPath: b))
+        #expect(x == y)
+        let doc = try JSONSerialization.jsonObject(with: x) as! [String: Any]
+        #expect(doc["schema"] as? String == "dxemu.run")
+        #expect(doc["schema_version"] as? Int == 1)
+        let groups = doc["groups"] as! [[String: Any]]
+        #expect(groups.count == 6)
+        #expect((groups[0]["series"] as! [Any]).count == 90, "100 ms bins over 8 s plus the 1 s drain")
+    }
+
+    @Test func csvWritesTheSeries() throws {
+        let dir = temporary("csv")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runDxemu(["run", "option-a", "--duration", "6s", "--quiet", "--csv", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let groups = try String(contentsOfFile: dir + "/groups.csv", encoding: .utf8).split(separator: "\n")
+        #expect(groups[0].hasPrefix("group,bin_start_ns,packets,bytes,latency_mean_ns,latency_max_ns,drop_no_route"))
+        #expect(groups.count == 1 + 6 * 70)
+        #expect(FileManager.default.fileExists(atPath: dir + "/links.csv"))
+    }
+
+    @Test func compareRunsTheChosenOptions() throws {
+        let r = try runDxemu(["compare", "--options", "baseline,a,c", "--duration", "10s", "--at", "2s", "--for", "4s"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("rank") && r.stdout.contains("verdicts"))
+        #expect(r.stdout.contains("  option-a: adds fault tolerance"))
+        #expect(r.stdout.contains("  baseline: does not add fault tolerance"))
+        #expect(r.stdout.contains("  option-c: does not add fault tolerance"))
+    }
+
+    @Test(arguments: [
+        (["compare", "--options", "a,zz"], "'zz' is not a design"),
+        (["failover", "--mode", "melt"], "--mode 'melt' is not one of"),
+        (["failover", "--at", "soon"], "--at 'soon' is not a time"),
+        (["failover", "--fail", "dx7"], "'dx7' is not a connection of the design"),
+        (["failover", "no-such-preset-or-file"], "is neither a preset"),
+        (["run", "Tests/ScenarioTests/Broken/unknown-key.yaml"], "unknown-key.yaml:6:3: unknown key 'bfd-intervall'"),
+    ])
+    func badInputIsExitCodeOne(_ arguments: [String], _ message: String) throws {
+        let r = try runDxemu(arguments)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+}
