@@ -231,7 +231,20 @@ public enum RunReport {
             ("delivered_after", .int(Int64(g.deliveredAfter))),
             ("paths_before", pathsJSON(g.pathBefore)), ("paths_during", pathsJSON(g.pathDuring)),
             ("paths_after", pathsJSON(g.pathAfter)),
+            ("flow_results", .array(g.flowResults.map(flowJSON))),
             ("series", binsJSON(g.series, link: false)),
+        ])
+    }
+
+    static func flowJSON(_ f: FlowResult) -> JSONValue {
+        let s = f.statistics
+        return .object([
+            ("flow", .string(f.key.description)), ("sent", .int(Int64(s.sent))), ("delivered", .int(Int64(s.delivered))),
+            ("dropped", dropsJSON(s.drops)), ("latency_mean_ns", s.delivered > 0 ? .int(s.meanLatency) : .null),
+            ("longest_gap_ns", .int(s.longestGap)), ("reordered", .int(Int64(s.reordered))),
+            ("path_before", f.pathBefore >= 0 ? .count(f.pathBefore) : .null),
+            ("path_during", f.pathDuring >= 0 ? .count(f.pathDuring) : .null),
+            ("path_after", f.pathAfter >= 0 ? .count(f.pathAfter) : .null),
         ])
     }
 

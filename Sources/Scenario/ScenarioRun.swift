@@ -39,6 +39,18 @@ public struct GroupResult: Sendable {
     public var pathAfter: [RoutePath]
     /// The binned deliveries of this group and direction.
     public var series: TimeSeries
+    /// Each flow of the group.
+    public var flowResults: [FlowResult]
+}
+
+/// One flow: its 5-tuple, its counters and the path it took in each phase.
+public struct FlowResult: Sendable {
+    public var key: FlowKey
+    public var statistics: FlowStatistics
+    /// Indices into the group's `pathBefore`, `pathDuring`, `pathAfter` (-1: not taken).
+    public var pathBefore: Int
+    public var pathDuring: Int
+    public var pathAfter: Int
 }
 
 /// One path through the network and how many of a group's flows take it.
@@ -95,8 +107,8 @@ public final class ScenarioRun {
     public let spec: ScenarioSpec
     public let network: SecureCartNetwork
     private var groupFlows: [(group: TrafficGroup, reverse: Bool, flows: [FlowID])] = []
-    private var pathsBefore: [Int: [RoutePath]] = [:]
-    private var pathsDuring: [Int: [RoutePath]] = [:]
+    private var pathsBefore: [Int: ([RoutePath], [Int])] = [:]
+    private var pathsDuring: [Int: ([RoutePath], [Int])] = [:]
 
     public init(_ spec: ScenarioSpec) throws {
         self.spec = spec
@@ -256,7 +268,7 @@ public final class ScenarioRun {
         let sim = network.simulation
         network.controlPlane.start()
         let w = window
-        func snapshot(into store: ReferenceWritableKeyPath<ScenarioRun, [Int: [RoutePath]]>) {
+        func snapshot(into store: ReferenceWritableKeyPath<ScenarioRun, [Int: ([RoutePath], [Int])]>) {
             for (i, g) in groupFlows.enumerated() { self[keyPath: store][i] = paths(g.flows) }
         }
         if let w {
@@ -271,20 +283,24 @@ public final class ScenarioRun {
         return collect(window: w)
     }
 
-    /// The distinct current paths of `flows`, in order of first appearance.
-    func paths(_ flows: [FlowID]) -> [RoutePath] {
+    /// The distinct current paths of `flows`, in order of first appearance,
+    /// and the index of each flow's path.
+    func paths(_ flows: [FlowID]) -> ([RoutePath], [Int]) {
         let sim = network.simulation
         var result: [RoutePath] = []
+        var which: [Int] = []
         for f in flows {
             let p = sim.path(of: f)
             let names = p.links.map { sim.name(of: $0) }
             if let i = result.firstIndex(where: { $0.links == names && $0.stop == p.stop }) {
                 result[i].flows += 1
+                which.append(i)
             } else {
+                which.append(result.count)
                 result.append(RoutePath(links: names, stop: p.stop, flows: 1))
             }
         }
-        return result
+        return (result, which)
     }
 
     private func collect(window w: (start: SimTime, end: SimTime)?) -> RunResult {
@@ -339,13 +355,19 @@ public final class ScenarioRun {
             let before = phase(0, w?.start.nanoseconds ?? end)
             let during = w.map { phase($0.start.nanoseconds, $0.end.nanoseconds) } ?? (nil, 0)
             let after = settled.map { phase($0, end) } ?? (nil, 0)
+            let pb = pathsBefore[i] ?? ([], []), pd = pathsDuring[i] ?? ([], []), pa = paths(g.flows)
             groups.append(GroupResult(
                 name: label, from: fromSite, to: toSite, flows: g.flows.count, statistics: total,
                 longestGap: gap, longestGapStart: gapStart,
                 latencyBefore: before.0, latencyDuring: during.0, latencyAfter: after.0,
                 deliveredBefore: before.1, deliveredDuring: during.1, deliveredAfter: after.1,
-                pathBefore: pathsBefore[i] ?? [], pathDuring: pathsDuring[i] ?? [],
-                pathAfter: paths(g.flows), series: series))
+                pathBefore: pb.0, pathDuring: pd.0, pathAfter: pa.0, series: series,
+                flowResults: g.flows.enumerated().map { n, f in
+                    FlowResult(key: sim.spec(of: f).key, statistics: sim.statistics(of: f),
+                               pathBefore: n < pb.1.count ? pb.1[n] : -1,
+                               pathDuring: n < pd.1.count ? pd.1[n] : -1,
+                               pathAfter: pa.1[n])
+                }))
         }
         let start = w?.start ?? .zero
         let convergence = network.controlPlane.fibChanges.filter { $0.time >= start }.map {
