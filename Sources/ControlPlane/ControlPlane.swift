@@ -132,7 +132,7 @@ public final class ControlPlane {
         defer { initializing = false }
         for s in sessions.indices { establish(s, initial: true) }
         for i in speakers.indices {
-            for prefix in allPrefixes(at: i) { recompute(i, prefix) }
+            for prefix in allPrefixes(at: i).sorted() { recompute(i, prefix) }
             for prefix in speakers[i].desired.keys.sorted() { program(i, prefix) }
         }
         started = true
@@ -254,7 +254,11 @@ public final class ControlPlane {
     private func establish(_ s: Int, initial: Bool) {
         let c = sessions[s].configuration
         if case let .directConnect(limit) = c.kind {
-            let offered = advertised(from: c.a.index, policy: c.advertiseFromA).count
+            // AWS runs one BGP session per address family on a VIF; the limit
+            // applies to each (AWS-FACTS §1.6).
+            let prefixes = advertised(from: c.a.index, policy: c.advertiseFromA)
+            let v4 = prefixes.filter { if case .v4 = $0 { return true } else { return false } }.count
+            let offered = max(v4, prefixes.count - v4)
             if offered > limit {
                 sessions[s].refused = true
                 log("\(c.name): AWS refuses the session: \(offered) prefixes advertised, limit \(limit) (BGP idle, AWS-FACTS §1.6)")
@@ -339,7 +343,7 @@ public final class ControlPlane {
         log("\(speakers[speaker].name): session \(c.name) down: \(cause.rawValue)\(detail.isEmpty ? "" : " [\(detail)]")")
         let removed = speakers[speaker].learnt.filter { $0.session == s }
         speakers[speaker].learnt.removeAll { $0.session == s }
-        for prefix in Set(removed.map(\.prefix)) { recompute(speaker, prefix) }
+        for prefix in Set(removed.map(\.prefix)).sorted() { recompute(speaker, prefix) }
         if !side(s, !atA).established && pathHealthy(s) && !side(s, atA).administrativelyDown { scheduleEstablish(s) }
     }
 
@@ -373,7 +377,7 @@ public final class ControlPlane {
         }
         speakers[speaker].learnt.removeAll { $0.session == s }
         speakers[speaker].learnt += routes
-        for prefix in Set(routes.map(\.prefix)) { recompute(speaker, prefix) }
+        for prefix in Set(routes.map(\.prefix)).sorted() { recompute(speaker, prefix) }
     }
 
     private func refreshAdvertisements(_ s: Int) {

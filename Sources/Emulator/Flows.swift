@@ -43,7 +43,7 @@ struct FlowState {
     /// Copies of hot spec fields, next to the counters.
     let sourceNode: Int32
     let destinationNode: Int32
-    let packetFlags: UInt8
+    var packetFlags: UInt8
     var statistics = FlowStatistics()
     var nextSequence: UInt32 = 0
     var highestDelivered: Int64 = -1

@@ -17,6 +17,10 @@ public struct LinkConfiguration: Sendable, Equatable {
     public var mtu: Int = 1500
     /// Bytes added to every packet on the wire (outer IP + ESP on a VPN tunnel).
     public var overheadBytes: Int = 0
+    /// ESP padding (RFC 4303): when not 0, the packet plus its 2-byte ESP
+    /// trailer is padded to a multiple of this many bytes (4 with AES-GCM,
+    /// AWS-FACTS §2.4), adding 0-3 bytes to `overheadBytes`.
+    public var espAlignment: Int = 0
     /// At most this many packets per second (a VPN tunnel's ~140,000), or nil.
     public var packetsPerSecond: Int? = nil
     /// Drop-tail limits of the egress queue (the packet in transmission counts).
@@ -98,6 +102,8 @@ struct Channel {
     /// VPC peering rule (AWS-FACTS §4.1): only traffic from `sources` to
     /// `destinations` may cross; nil when the link is not a peering connection.
     var peering: PeeringFilter?
+    /// Whether a tap records what this link transmits.
+    var tapped = false
 
     init(name: String, from: Int32, to: Int32, configuration: LinkConfiguration, random: SeededGenerator) {
         self.name = name

@@ -44,6 +44,7 @@ public final class Simulation {
     @exclusivity(unchecked) var linkSeries = UnsafeTable<BinnedCounters>()
     @exclusivity(unchecked) var datagrams: [DatagramRecord] = [DatagramRecord(remaining: 0, dropReason: nil, size: 0)]
     @exclusivity(unchecked) var freeDatagrams: [UInt32] = []
+    @exclusivity(unchecked) var taps: [Int: (Packet, Int64) -> Void] = [:]
     private let random: SeededGenerator
 
     /// A simulation whose random choices all derive from `seed`.
@@ -236,6 +237,25 @@ public final class Simulation {
     /// Sends one packet of `flow` from its source host now (replay and TCP use this).
     public func send(flow: FlowID, size: Int) {
         emit(flow: Int(flow.index), size: size, at: now.nanoseconds)
+    }
+
+    /// Sends one packet of `flow` now with its own Don't Fragment bit (a
+    /// replayed packet keeps the bit it had in the capture).
+    public func send(flow: FlowID, size: Int, dontFragment: Bool) {
+        let f = Int(flow.index)
+        let flags = flows[f].packetFlags
+        flows[f].packetFlags = dontFragment || flags & Packet.Flag.ipv6 != 0
+            ? flags | Packet.Flag.dontFragment : flags & ~Packet.Flag.dontFragment
+        emit(flow: f, size: size, at: now.nanoseconds)
+        flows[f].packetFlags = flags
+    }
+
+    /// Calls `tap` for every packet link `link` accepts for transmission, with
+    /// the time its first bit goes on the wire; `nil` removes the tap. Taps
+    /// are for per-link captures: they cost nothing on links without one.
+    public func setTap(_ link: LinkID, _ tap: ((Packet, Int64) -> Void)?) {
+        taps[Int(link.index)] = tap
+        channels[Int(link.index)].tapped = tap != nil
     }
 
     // MARK: - Control
@@ -479,7 +499,13 @@ public final class Simulation {
             return
         }
         ch.pointee.advance(to: t)
-        p.overhead = UInt16(truncatingIfNeeded: ch.pointee.configuration.overheadBytes)
+        var overhead = ch.pointee.configuration.overheadBytes
+        let alignment = ch.pointee.configuration.espAlignment
+        if alignment > 0 {
+            let rest = (Int(p.size) &+ 2) % alignment
+            if rest != 0 { overhead &+= alignment &- rest }
+        }
+        p.overhead = UInt16(truncatingIfNeeded: overhead)
         let wire = Int(p.size) &+ Int(p.overhead)
         let serialisation = (Int64(wire) &* ch.pointee.picosecondsPerByte &+ 999) / 1000
         let spacing = ch.pointee.packetSpacing
@@ -516,6 +542,7 @@ public final class Simulation {
         series.pointee.bytes &+= UInt64(wire)
         if queued > series.pointee.binQueueMax { series.pointee.binQueueMax = queued }
         if wasEmpty { heap.push(.init(time: arrival, order: EventHeap.order(.link, l))) }
+        if ch.pointee.tapped { taps[l]?(p, start) }
     }
 
     /// RFC 791 fragmentation of an IPv4 datagram without DF over link `l`.

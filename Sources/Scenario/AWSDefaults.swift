@@ -25,6 +25,9 @@ public enum AWSDefaults {
     public static let vpnMSS = 1406
     /// ESP tunnel-mode overhead with AES-GCM-16, no NAT-T: 54 bytes (§2.4).
     public static let vpnESPOverhead = 54
+    /// Plus 0-3 bytes of padding: the inner packet and the 2-byte ESP trailer
+    /// are aligned to 4 bytes (RFC 4106/4303 layout, §2.4).
+    public static let vpnESPAlignment = 4
     /// VPN BGP keepalive 10 s and hold 30 s, from AWS's sample configurations (§2.6).
     public static let vpnKeepalive = SimTime.seconds(10)
     public static let vpnHold = SimTime.seconds(30)

@@ -75,7 +75,8 @@ public enum ScenarioFile {
 
     static let topKeys = ["name", "base", "seed", "duration", "bin", "design", "timers", "traffic", "failures", "output"]
     static let designKeys = ["active-active", "jumbo-frames", "mss-clamp", "transit-gateway-vpn-ecmp", "addresses", "peering", "dx", "vpn"]
-    static let addressKeys = ["on-prem", "on-prem-host", "vpc1", "vpc1-host", "vpc2", "vpc2-host", "branch", "branch-host"]
+    static let addressKeys = ["on-prem", "on-prem-host", "vpc1", "vpc1-host", "vpc2", "vpc2-host", "branch", "branch-host",
+                              "on-prem-v6", "vpc1-v6", "vpc2-v6", "branch-v6"]
     static let dxKeys = ["name", "location", "gateway", "bandwidth", "latency", "jitter", "loss", "mtu", "queue-packets", "queue-bytes", "primary", "bgp"]
     static let vpnKeys = ["name", "gateway", "tunnels", "routing", "latency", "jitter", "loss", "queue-packets", "queue-bytes",
                           "fragmentation-needed", "site", "bgp"]
@@ -209,6 +210,28 @@ private struct Builder {
                     throw r.error(n, "design.addresses.\(key)-host \(a) is outside \(key)'s prefix \(plan[keyPath: prefixPath])")
                 }
                 plan[keyPath: hostPath] = a
+            }
+        }
+        let v6Sites: [(String, WritableKeyPath<AddressPlan, IPv6Prefix>, WritableKeyPath<AddressPlan, IPv6Address>)] = [
+            ("on-prem-v6", \.onPrem6, \.onPremHost6), ("vpc1-v6", \.vpc1_6, \.database6), ("vpc2-v6", \.vpc2_6, \.webApp6),
+            ("branch-v6", \.branch6, \.branchHost6),
+        ]
+        for (key, prefixPath, hostPath) in v6Sites {
+            guard let n = f[key] else { continue }
+            let text = try r.scalar(n, "design.addresses.\(key)")
+            let p: IPv6Prefix
+            do { p = try IPv6Prefix(parsing: text) } catch { throw r.error(n, "design.addresses.\(key) '\(text)' is not a valid IPv6 prefix: \(error)") }
+            guard p.length <= 120 else { throw r.error(n, "design.addresses.\(key) \(p) is too small to hold a host (at most /120)") }
+            plan[keyPath: prefixPath] = p
+            plan[keyPath: hostPath] = AddressPlan.defaultHost(in: p)
+        }
+        let all6 = v6Sites.map { ($0.0, plan[keyPath: $0.1]) }
+        for i in all6.indices {
+            for j in all6.indices where j > i {
+                let (a, pa) = all6[i], (b, pb) = all6[j]
+                if pa.contains(pb.address) || pb.contains(pa.address) {
+                    throw r.error(f[b] ?? f[a] ?? node, "prefixes overlap: \(a) \(pa) and \(b) \(pb)")
+                }
             }
         }
         // Sites must not overlap: a host would be reachable at two places.

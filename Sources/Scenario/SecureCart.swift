@@ -154,6 +154,25 @@ public struct AddressPlan: Sendable, Equatable {
     public var database: IPv4Address
     public var webApp: IPv4Address
     public var branchHost: IPv4Address
+    /// The same sites in IPv6 (dual stack), and their hosts.
+    public var onPrem6: IPv6Prefix
+    public var vpc1_6: IPv6Prefix
+    public var vpc2_6: IPv6Prefix
+    public var branch6: IPv6Prefix
+    public var onPremHost6: IPv6Address
+    public var database6: IPv6Address
+    public var webApp6: IPv6Address
+    public var branchHost6: IPv6Address
+
+    /// Both families of a site's prefix.
+    public func prefixes(_ site: KeyPath<AddressPlan, IPv4Prefix>) -> [IPPrefix] {
+        switch site {
+        case \AddressPlan.onPrem: return [.v4(onPrem), .v6(onPrem6)]
+        case \AddressPlan.vpc1: return [.v4(vpc1), .v6(vpc1_6)]
+        case \AddressPlan.vpc2: return [.v4(vpc2), .v6(vpc2_6)]
+        default: return [.v4(branch), .v6(branch6)]
+        }
+    }
 
     /// SecureCart's plan: on-prem 10.0.0.0/16, VPC-1 10.1.0.0/16, VPC-2 10.2.0.0/16, a branch 10.9.0.0/16.
     public init() {
@@ -165,6 +184,19 @@ public struct AddressPlan: Sendable, Equatable {
         database = SecureCartAddresses.database
         webApp = SecureCartAddresses.webApp
         branchHost = SecureCartAddresses.branchHost
+        onPrem6 = SecureCartAddresses.onPrem6
+        vpc1_6 = SecureCartAddresses.vpc1_6
+        vpc2_6 = SecureCartAddresses.vpc2_6
+        branch6 = SecureCartAddresses.branch6
+        onPremHost6 = AddressPlan.defaultHost(in: onPrem6)
+        database6 = AddressPlan.defaultHost(in: vpc1_6)
+        webApp6 = AddressPlan.defaultHost(in: vpc2_6)
+        branchHost6 = AddressPlan.defaultHost(in: branch6)
+    }
+
+    /// The `::10` address of an IPv6 prefix.
+    public static func defaultHost(in prefix: IPv6Prefix) -> IPv6Address {
+        IPv6Address(high: prefix.address.high, low: prefix.address.low | 0x10)
     }
 
     /// A host address inside `prefix` when none is given: its tenth address.
@@ -183,6 +215,11 @@ public enum SecureCartAddresses {
     public static let database = IPv4Address(10, 1, 10, 5)
     public static let webApp = IPv4Address(10, 2, 1, 10)
     public static let branchHost = IPv4Address(10, 9, 0, 10)
+    /// Unique-local IPv6 prefixes (a parameter: AWS gives VPCs a /56 of its own).
+    public static let onPrem6 = try! IPv6Prefix(parsing: "fd00::/48")
+    public static let vpc1_6 = try! IPv6Prefix(parsing: "fd00:1::/48")
+    public static let vpc2_6 = try! IPv6Prefix(parsing: "fd00:2::/48")
+    public static let branch6 = try! IPv6Prefix(parsing: "fd00:9::/48")
 }
 
 /// A design turned into a simulation with its control plane.
@@ -232,8 +269,8 @@ public final class SecureCartNetwork {
         let paths = max(design.dx.count, design.vpn.map(\.tunnels).max() ?? 1, 1)
         let cgw = cp.addSpeaker(customerRouter, policy: .customerRouter(maximumPaths: paths),
                                 asn: 65000, programmingDelay: timers.customerProgrammingDelay)
-        cp.originate([.v4(plan.onPrem)], at: cgw)
-        cp.addRoute(Route(prefix: .v4(plan.onPrem), link: routerToHost, source: .local), at: cgw)
+        cp.originate(plan.prefixes(\.onPrem), at: cgw)
+        for p in plan.prefixes(\.onPrem) { cp.addRoute(Route(prefix: p, link: routerToHost, source: .local), at: cgw) }
         if let clamp = design.mssClamp { sim.setMSSClamp(router: customerRouter, mss: clamp) }
 
         // VPC-1 and VPC-2, peered.
@@ -249,16 +286,20 @@ public final class SecureCartNetwork {
                                      link(.gigabits(100), design.peeringLatency, mtu: design.peeringMTU))
         peering = (p12, p21)
         // No transitive and no edge-to-edge routing through the peering (AWS-FACTS §4.1).
-        sim.setPeeringFilter(p12, PeeringFilter(sources: [.v4(plan.vpc1)], destinations: [.v4(plan.vpc2)]))
-        sim.setPeeringFilter(p21, PeeringFilter(sources: [.v4(plan.vpc2)], destinations: [.v4(plan.vpc1)]))
+        sim.setPeeringFilter(p12, PeeringFilter(sources: plan.prefixes(\.vpc1), destinations: plan.prefixes(\.vpc2)))
+        sim.setPeeringFilter(p21, PeeringFilter(sources: plan.prefixes(\.vpc2), destinations: plan.prefixes(\.vpc1)))
         let table1 = cp.addSpeaker(vpc1Router, policy: .vpcRouteTable, asn: 0, programmingDelay: timers.gatewayProgrammingDelay)
         let table2 = cp.addSpeaker(vpc2Router, policy: .vpcRouteTable, asn: 0, programmingDelay: timers.gatewayProgrammingDelay)
-        cp.addRoute(Route(prefix: .v4(plan.vpc1), link: toDB, source: .local), at: table1)
-        cp.addRoute(Route(prefix: .v4(plan.vpc2), link: toApp, source: .local), at: table2)
-        cp.addRoute(Route(prefix: .v4(plan.vpc2), link: p12, source: .peering), at: table1)
-        cp.addRoute(Route(prefix: .v4(plan.vpc1), link: p21, source: .peering), at: table2)
+        for p in plan.prefixes(\.vpc1) {
+            cp.addRoute(Route(prefix: p, link: toDB, source: .local), at: table1)
+            cp.addRoute(Route(prefix: p, link: p21, source: .peering), at: table2)
+        }
+        for p in plan.prefixes(\.vpc2) {
+            cp.addRoute(Route(prefix: p, link: toApp, source: .local), at: table2)
+            cp.addRoute(Route(prefix: p, link: p12, source: .peering), at: table1)
+        }
         if design.vpc2RoutesOnPremViaPeering {
-            cp.addRoute(Route(prefix: .v4(plan.onPrem), link: p21, source: .peering), at: table2)
+            for p in plan.prefixes(\.onPrem) { cp.addRoute(Route(prefix: p, link: p21, source: .peering), at: table2) }
         }
 
         // Gateways, created on demand.
@@ -268,22 +309,24 @@ public final class SecureCartNetwork {
             let node = sim.addNode(g == .transitGateway ? "transit-gateway" : "\(g.rawValue)-vgw", kind: .router)
             let speaker = cp.addSpeaker(node, policy: g == .transitGateway ? .transitGateway(vpnECMP: design.transitGatewayVPNECMP) : .virtualPrivateGateway,
                                         asn: AWSDefaults.gatewayASN, programmingDelay: timers.gatewayProgrammingDelay)
-            let attachments: [(router: NodeID, table: SpeakerID, prefix: IPv4Prefix)] =
-                g == .vpc1 ? [(vpc1Router, table1, plan.vpc1)]
-                : g == .vpc2 ? [(vpc2Router, table2, plan.vpc2)]
-                : [(vpc1Router, table1, plan.vpc1), (vpc2Router, table2, plan.vpc2)]
+            let attachments: [(router: NodeID, table: SpeakerID, prefixes: [IPPrefix])] =
+                g == .vpc1 ? [(vpc1Router, table1, plan.prefixes(\.vpc1))]
+                : g == .vpc2 ? [(vpc2Router, table2, plan.prefixes(\.vpc2))]
+                : [(vpc1Router, table1, plan.prefixes(\.vpc1)), (vpc2Router, table2, plan.prefixes(\.vpc2))]
             for attachment in attachments {
                 let (toVPC, toGateway) = sim.addLink("\(g.rawValue)-attach-\(sim.name(of: attachment.router))", between: node,
                                                      and: attachment.router, link(.gigabits(100), .microseconds(50)))
                 // Edge-to-edge routing is not supported (AWS-FACTS §4.1): a gateway
                 // hands its VPC only traffic for that VPC.
-                sim.setPeeringFilter(toVPC, PeeringFilter(sources: [.v4(try! IPv4Prefix(parsing: "0.0.0.0/0"))],
-                                                          destinations: [.v4(attachment.prefix)]))
+                sim.setPeeringFilter(toVPC, PeeringFilter(sources: [.v4(try! IPv4Prefix(parsing: "0.0.0.0/0")), .v6(try! IPv6Prefix(parsing: "::/0"))],
+                                                          destinations: attachment.prefixes))
                 if g == .vpc2 && design.floatingRouteToVPC1ViaVPC2 {
-                    cp.addRoute(Route(prefix: .v4(plan.vpc1), link: toVPC, source: .peering), at: speaker)
+                    for p in plan.prefixes(\.vpc1) { cp.addRoute(Route(prefix: p, link: toVPC, source: .peering), at: speaker) }
                 }
-                cp.addRoute(Route(prefix: .v4(attachment.prefix), link: toVPC, source: g == .transitGateway ? .vpcAttachment : .local), at: speaker)
-                cp.originate([.v4(attachment.prefix)], at: speaker)
+                for p in attachment.prefixes {
+                    cp.addRoute(Route(prefix: p, link: toVPC, source: g == .transitGateway ? .vpcAttachment : .local), at: speaker)
+                }
+                cp.originate(attachment.prefixes, at: speaker)
                 cp.addPropagation(from: speaker, to: attachment.table, via: toGateway)
             }
             gatewaySpeakers[g] = speaker
@@ -321,8 +364,9 @@ public final class SecureCartNetwork {
             _ = i
             dxSessions[dx.name] = cp.addSession(session)
             if dx.gateway == .vpc2 && design.floatingRouteToVPC1ViaVPC2 {
-                cp.addRoute(Route(prefix: .v4(plan.vpc1), link: up, source: .bgp,
-                                  attributes: RouteAttributes(localPreference: 50)), at: cgw)
+                for p in plan.prefixes(\.vpc1) {
+                    cp.addRoute(Route(prefix: p, link: up, source: .bgp, attributes: RouteAttributes(localPreference: 50)), at: cgw)
+                }
             }
         }
 
@@ -338,8 +382,8 @@ public final class SecureCartNetwork {
                 sim.setUplink(host: host, link: up)
                 siteSpeaker = cp.addSpeaker(router, policy: .customerRouter(maximumPaths: 1), asn: 65001,
                                             programmingDelay: timers.customerProgrammingDelay)
-                cp.originate([.v4(plan.branch)], at: siteSpeaker)
-                cp.addRoute(Route(prefix: .v4(plan.branch), link: back, source: .local), at: siteSpeaker)
+                cp.originate(plan.prefixes(\.branch), at: siteSpeaker)
+                for p in plan.prefixes(\.branch) { cp.addRoute(Route(prefix: p, link: back, source: .local), at: siteSpeaker) }
                 branchHost = host
                 site = router
             }
@@ -347,6 +391,7 @@ public final class SecureCartNetwork {
                 let name = "\(vpn.name)-t\(t)"
                 var config = link(AWSDefaults.vpnTunnelBandwidth, vpn.latency, mtu: AWSDefaults.vpnInnerMTU)
                 config.overheadBytes = AWSDefaults.vpnESPOverhead
+                config.espAlignment = AWSDefaults.vpnESPAlignment
                 config.packetsPerSecond = AWSDefaults.vpnTunnelPacketsPerSecond
                 config.jitter = vpn.jitter
                 config.loss = vpn.loss
@@ -371,14 +416,15 @@ public final class SecureCartNetwork {
                 if demoted { session.staticPreferenceAtA = 50 }
                 if !vpn.dynamicRouting {
                     session.staticAtA = aws == gatewaySpeakers[.transitGateway]
-                        ? [.v4(plan.vpc1), .v4(plan.vpc2)]
-                        : [.v4(vpn.gateway == .vpc2 ? plan.vpc2 : plan.vpc1)]
-                    session.staticAtB = [.v4(vpn.fromBranch ? plan.branch : plan.onPrem)]
+                        ? plan.prefixes(\.vpc1) + plan.prefixes(\.vpc2)
+                        : plan.prefixes(vpn.gateway == .vpc2 ? \.vpc2 : \.vpc1)
+                    session.staticAtB = plan.prefixes(vpn.fromBranch ? \.branch : \.onPrem)
                 }
                 vpnSessions[name] = cp.addSession(session)
                 if vpn.gateway == .vpc2 && design.floatingRouteToVPC1ViaVPC2 && !vpn.fromBranch && t == 1 {
-                    cp.addRoute(Route(prefix: .v4(plan.vpc1), link: up, source: .bgp,
-                                      attributes: RouteAttributes(localPreference: 50)), at: cgw)
+                    for p in plan.prefixes(\.vpc1) {
+                        cp.addRoute(Route(prefix: p, link: up, source: .bgp, attributes: RouteAttributes(localPreference: 50)), at: cgw)
+                    }
                 }
             }
         }

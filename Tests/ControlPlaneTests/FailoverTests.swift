@@ -194,7 +194,7 @@ struct FailoverTests {
         net.simulation.run(until: .seconds(21))
         #expect(net.controlPlane.isEstablished(net.dxSessions["dx1"]!))
         let dx = net.dxLinks["dx1"]!.toAWS
-        let back = net.controlPlane.fibChanges.filter { $0.router == "customer-router" && $0.after == [dx] }
+        let back = net.controlPlane.fibChanges.filter { $0.router == "customer-router" && $0.after == [dx] && $0.prefix == .v4(SecureCartAddresses.vpc1) }
         // Repaired at 7 s, session up after the 5 s establish delay, FIB 50 ms later.
         #expect(back.count == 1)
         #expect(back.first!.time >= .seconds(12) && back.first!.time <= .seconds(12.06))
