@@ -106,7 +106,20 @@ public struct RunResult: Sendable {
 public final class ScenarioRun {
     public let spec: ScenarioSpec
     public let network: SecureCartNetwork
-    private var groupFlows: [(group: TrafficGroup, reverse: Bool, flows: [FlowID])] = []
+    /// A reported group: one traffic group in one direction, or replayed flows.
+    struct GroupEntry {
+        var name: String
+        var from: Site
+        var to: Site
+        var flows: [FlowID]
+        /// Gaps up to this long are the traffic's own spacing, not an outage
+        /// (nil: three mean packet intervals of a flow, measured at the end).
+        var quiet: Int64?
+    }
+    private var groupFlows: [GroupEntry] = []
+    private var groupIndex: [String: Int] = [:]
+    /// How long the run lasted: the scenario's duration, or as long as fed traffic lasted.
+    public private(set) var effectiveDuration: SimTime
     private var pathsBefore: [Int: ([RoutePath], [Int])] = [:]
     private var pathsDuring: [Int: ([RoutePath], [Int])] = [:]
 
@@ -114,6 +127,7 @@ public final class ScenarioRun {
         self.spec = spec
         try ScenarioRun.validate(spec)
         network = SecureCartNetwork(design: spec.design, seed: spec.seed, binWidth: spec.binWidth)
+        effectiveDuration = spec.duration
         try addTraffic()
         try addFailures()
     }
@@ -195,12 +209,34 @@ public final class ScenarioRun {
                     ids.append(network.simulation.addSource(TrafficSpec(flow: spec, pattern: pattern, sizes: group.sizes,
                                                                         start: group.start + offset, stop: group.stop ?? spec_stop)))
                 }
-                groupFlows.append((group, reverse, ids))
+                var quiet = Int64(3e9 * Double(group.flows) / group.packetsPerSecond)
+                // Exponential off periods longer than ten means happen once in 22,000.
+                if case let .onOff(_, off) = group.pattern { quiet += 10 * off.nanoseconds }
+                groupIndex[label] = groupFlows.count
+                groupFlows.append(GroupEntry(name: label, from: fromSite, to: toSite, flows: ids, quiet: quiet))
             }
         }
     }
 
     private var spec_stop: SimTime { spec.duration }
+
+    /// The host and its address at a site, if the design has one there.
+    public func endpoint(_ site: Site) -> (node: NodeID, address: IPv4Address)? { host(site) }
+
+    /// Adds a flow fed from outside (replay): reported in the group `label`
+    /// (created on first use, from `from` to `to`).
+    public func addExternalFlow(_ flow: FlowSpec, label: String, from: Site, to: Site) -> FlowID {
+        var spec = flow
+        spec.group = label
+        let id = network.simulation.addFlow(spec)
+        if let g = groupIndex[label] {
+            groupFlows[g].flows.append(id)
+        } else {
+            groupIndex[label] = groupFlows.count
+            groupFlows.append(GroupEntry(name: label, from: from, to: to, flows: [id], quiet: nil))
+        }
+        return id
+    }
 
     private func links(for target: String) throws -> [LinkID] {
         if let dx = network.dxLinks[target] { return [dx.toAWS, dx.fromAWS] }
@@ -258,29 +294,43 @@ public final class ScenarioRun {
         if first.kind == .flapping {
             end = first.at + SimTime(nanoseconds: Int64(first.flapTimes) * (first.flapDown + first.flapUp).nanoseconds)
         } else {
-            end = first.duration.map { first.at + $0 } ?? spec.duration
+            end = first.duration.map { first.at + $0 } ?? effectiveDuration
         }
-        return (first.at, min(end, spec.duration))
+        guard first.at < effectiveDuration else { return nil }
+        return (first.at, min(end, effectiveDuration))
     }
 
     /// Runs to the end and collects the results.
     public func run() -> RunResult {
+        start()
+        return finish()
+    }
+
+    /// Starts the control plane and schedules the path snapshots; then feed
+    /// traffic with `simulation.run(until:)` and sends, and call ``finish(at:)``.
+    public func start() {
         let sim = network.simulation
         network.controlPlane.start()
-        let w = window
         func snapshot(into store: ReferenceWritableKeyPath<ScenarioRun, [Int: ([RoutePath], [Int])]>) {
             for (i, g) in groupFlows.enumerated() { self[keyPath: store][i] = paths(g.flows) }
         }
-        if let w {
-            // Paths 1 ns before the failure, and 1 ns before its repair.
-            sim.schedule(at: SimTime(nanoseconds: max(w.start.nanoseconds - 1, 0))) { _ in snapshot(into: \.pathsBefore) }
-            sim.schedule(at: SimTime(nanoseconds: max(w.end.nanoseconds - 1, w.start.nanoseconds))) { _ in snapshot(into: \.pathsDuring) }
+        // Paths 1 ns before the first failure, and 1 ns before its repair.
+        if let first = spec.failures.min(by: { $0.at < $1.at }) {
+            sim.schedule(at: SimTime(nanoseconds: max(first.at.nanoseconds - 1, 0))) { _ in snapshot(into: \.pathsBefore) }
+            if let w = window {
+                sim.schedule(at: SimTime(nanoseconds: max(w.end.nanoseconds - 1, w.start.nanoseconds))) { _ in snapshot(into: \.pathsDuring) }
+            }
         } else {
             snapshot(into: \.pathsBefore)
         }
-        // Let queued packets drain after the sources stop.
-        sim.run(until: spec.duration + .seconds(1))
-        return collect(window: w)
+    }
+
+    /// Runs until `end` (default: the scenario's duration) plus one second for
+    /// queued packets to drain, and collects the results.
+    public func finish(at end: SimTime? = nil) -> RunResult {
+        if let end { effectiveDuration = max(end, SimTime(nanoseconds: 1)) }
+        network.simulation.run(until: effectiveDuration + .seconds(1))
+        return collect(window: window)
     }
 
     /// The distinct current paths of `flows`, in order of first appearance,
@@ -319,9 +369,11 @@ public final class ScenarioRun {
             var gap: Int64 = 0, gapStart: Int64 = -1
             // A gap counts as an outage when it is longer than three sending
             // intervals of a flow (shorter ones are the traffic's own spacing).
-            var quiet = Int64(3e9 * Double(g.group.flows) / g.group.packetsPerSecond)
-            // Exponential off periods longer than ten means happen once in 22,000.
-            if case let .onOff(_, off) = g.group.pattern { quiet += 10 * off.nanoseconds }
+            let quiet = g.quiet ?? {
+                let sent = g.flows.reduce(UInt64(0)) { $0 + sim.statistics(of: $1).sent }
+                guard sent > 0 else { return 0 }
+                return Int64(3 * Double(effectiveDuration.nanoseconds) * Double(g.flows.count) / Double(sent))
+            }()
             for f in g.flows {
                 let s = sim.statistics(of: f)
                 total.sent += s.sent
@@ -336,10 +388,9 @@ public final class ScenarioRun {
                 total.icmpTooBigSent += s.icmpTooBigSent
                 total.icmpTooBigReceived += s.icmpTooBigReceived
                 if s.longestGap > gap && s.longestGap > quiet { gap = s.longestGap; gapStart = s.longestGapStart }
-                if s.delivered == 0 && s.sent > 0 { gap = max(gap, spec.duration.nanoseconds); gapStart = 0 }
+                if s.delivered == 0 && s.sent > 0 { gap = max(gap, effectiveDuration.nanoseconds); gapStart = 0 }
             }
-            let (fromSite, toSite) = g.reverse ? (g.group.to, g.group.from) : (g.group.from, g.group.to)
-            let label = "\(g.group.name) \(fromSite.label) -> \(toSite.label)"
+            let (fromSite, toSite, label) = (g.from, g.to, g.name)
             let series = sim.series(group: label) ?? TimeSeries(binWidth: spec.binWidth)
             func phase(_ from: Int64, _ to: Int64) -> (Int64?, UInt64) {
                 var packets: UInt64 = 0, latency: Int64 = 0
@@ -351,7 +402,7 @@ public final class ScenarioRun {
                 }
                 return (packets == 0 ? nil : latency / Int64(packets), packets)
             }
-            let end = (spec.duration + .seconds(1)).nanoseconds
+            let end = (effectiveDuration + .seconds(1)).nanoseconds
             let before = phase(0, w?.start.nanoseconds ?? end)
             let during = w.map { phase($0.start.nanoseconds, $0.end.nanoseconds) } ?? (nil, 0)
             let after = settled.map { phase($0, end) } ?? (nil, 0)
@@ -378,7 +429,7 @@ public final class ScenarioRun {
             LinkResult(name: sim.name(of: l), from: sim.name(of: sim.endpoints(of: l).from), to: sim.name(of: sim.endpoints(of: l).to),
                        statistics: sim.statistics(of: l), series: sim.series(link: l))
         }
-        return RunResult(scenario: spec.name, design: spec.design.name, seed: spec.seed, duration: spec.duration,
+        return RunResult(scenario: spec.name, design: spec.design.name, seed: spec.seed, duration: effectiveDuration,
                          binWidth: spec.binWidth, failures: spec.failures, failureStart: w?.start, failureEnd: w?.end,
                          groups: groups, convergence: convergence, timeline: network.controlPlane.timeline, links: links,
                          events: sim.eventsProcessed, bfd: spec.design.timers.bfd, accountingViolations: sim.accountingViolations().count)
