@@ -8,7 +8,8 @@
 //   Emulator       -> PacketWire, RouteLookup, DeterministicRandom
 //   ControlPlane   -> Emulator
 //   Scenario       -> ControlPlane + Yams (SecureCart designs, presets, YAML files, runs)
-//   Report         -> Inspect, Scenario (text, JSON, CSV)
+//   Replay         -> Capture, Scenario (captured traffic through a design)
+//   Report         -> Inspect, Scenario, Replay (text, JSON, CSV)
 //   dxemu (CLI)    -> everything above + swift-argument-parser
 import PackageDescription
 
@@ -24,6 +25,7 @@ let package = Package(
         .library(name: "Emulator", targets: ["Emulator"]),
         .library(name: "ControlPlane", targets: ["ControlPlane"]),
         .library(name: "Scenario", targets: ["Scenario"]),
+        .library(name: "Replay", targets: ["Replay"]),
         .library(name: "Report", targets: ["Report"]),
         .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
         .library(name: "DeterministicRandom", targets: ["DeterministicRandom"]),
@@ -48,12 +50,13 @@ let package = Package(
         .target(name: "Inspect", dependencies: ["Capture", "PacketWire"]),
         .target(name: "ControlPlane", dependencies: ["Emulator", "NetAddress", "DeterministicRandom"]),
         .target(name: "Scenario", dependencies: ["Emulator", "ControlPlane", "PacketWire", "NetAddress", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Replay", dependencies: ["Capture", "Emulator", "Scenario", "PacketWire", "NetAddress"]),
         .target(name: "SampleCaptures", dependencies: ["Capture", "PacketWire", "NetAddress", "DeterministicRandom"]),
-        .target(name: "Report", dependencies: ["Inspect", "Capture", "PacketWire", "Scenario", "Emulator"]),
+        .target(name: "Report", dependencies: ["Inspect", "Capture", "PacketWire", "Scenario", "Emulator", "Replay"]),
         .executableTarget(
             name: "dxemu",
             dependencies: [
-                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures", "Emulator", "Scenario",
+                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures", "Emulator", "Scenario", "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,6 +70,7 @@ let package = Package(
         .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Emulator", "Scenario", "PacketWire", "NetAddress", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Report", "Emulator", "ControlPlane", "TestSupport"],
                     exclude: ["Broken"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "NetAddress", "Scenario", "Emulator", "Capture", "PacketWire", "SampleCaptures", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect"]),
         .testTarget(name: "dxemuTests", dependencies: ["dxemu", "TestSupport"]),
     ]

@@ -295,7 +295,7 @@ public enum RunReport {
     /// subnet and attachment hops left out), how many flows take it, and where
     /// it ends early.
     static func pathText(_ paths: [RoutePath]) -> String {
-        if paths.isEmpty { return "none" }
+        if paths.isEmpty { return "-" }
         let several = paths.count > 1
         return paths.sorted { $0.links.lexicographicallyPrecedes($1.links) }.map { p in
             var text = linkText(p.links)

@@ -369,11 +369,9 @@ public final class ScenarioRun {
             var gap: Int64 = 0, gapStart: Int64 = -1
             // A gap counts as an outage when it is longer than three sending
             // intervals of a flow (shorter ones are the traffic's own spacing).
-            let quiet = g.quiet ?? {
-                let sent = g.flows.reduce(UInt64(0)) { $0 + sim.statistics(of: $1).sent }
-                guard sent > 0 else { return 0 }
-                return Int64(3 * Double(effectiveDuration.nanoseconds) * Double(g.flows.count) / Double(sent))
-            }()
+            // Fed traffic (replay) has no sending interval to judge a flow's gaps
+            // by: its outage is measured on the group's series instead.
+            let quiet = g.quiet ?? .max
             for f in g.flows {
                 let s = sim.statistics(of: f)
                 total.sent += s.sent
@@ -388,10 +386,23 @@ public final class ScenarioRun {
                 total.icmpTooBigSent += s.icmpTooBigSent
                 total.icmpTooBigReceived += s.icmpTooBigReceived
                 if s.longestGap > gap && s.longestGap > quiet { gap = s.longestGap; gapStart = s.longestGapStart }
-                if s.delivered == 0 && s.sent > 0 { gap = max(gap, effectiveDuration.nanoseconds); gapStart = 0 }
+                if s.delivered == 0 && s.sent > 0 && g.quiet != nil { gap = max(gap, effectiveDuration.nanoseconds); gapStart = 0 }
             }
             let (fromSite, toSite, label) = (g.from, g.to, g.name)
             let series = sim.series(group: label) ?? TimeSeries(binWidth: spec.binWidth)
+            if g.quiet == nil {
+                // The longest run of bins in which packets were lost and none delivered.
+                var run: Int64 = 0, runStart: Int64 = 0
+                for (b, bin) in series.bins.enumerated() {
+                    if bin.packets == 0 && bin.drops.total > 0 {
+                        if run == 0 { runStart = Int64(b) * spec.binWidth.nanoseconds }
+                        run += spec.binWidth.nanoseconds
+                        if run > gap { gap = run; gapStart = runStart }
+                    } else if bin.packets > 0 {
+                        run = 0
+                    }
+                }
+            }
             func phase(_ from: Int64, _ to: Int64) -> (Int64?, UInt64) {
                 var packets: UInt64 = 0, latency: Int64 = 0
                 for (b, bin) in series.bins.enumerated() {

@@ -83,3 +83,42 @@ struct ScenarioCommandTests {
         #expect(r.stderr.contains(message), "\(r.stderr)")
     }
 }
+
+/// `dxemu replay` on the malformed shared captures: exit code 1 and the same
+/// located messages as `dxemu inspect` gives for the file.
+@Suite("dxemu replay (the command)")
+struct ReplayCommandTests {
+    static let malformed = sharedManifest().filter { !$0.isValid }
+
+    @Test("a malformed capture gives inspect's errors", arguments: malformed.map(\.file))
+    func malformedCaptureGivesInspectsErrors(_ file: String) throws {
+        let path = Self.malformed.first { $0.file == file }!.path
+        let inspect = try runDxemu(["inspect", path])
+        let replay = try runDxemu(["replay", "--pps", "10000", "--quiet", path])
+        #expect(replay.status == inspect.status, "\(replay.stderr)")
+        #expect(replay.status == 1)
+        let lines = replay.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines { #expect(inspect.stderr.contains(line), "\(line)") }
+    }
+
+    @Test func replayPrintsFramesAndTheRunReport() throws {
+        let r = try runDxemu(["replay", "captures/securecart.pcap", "--no-map", "--fail", "dx1", "--at", "1s", "--for", "3s"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("frames read 1190: replayed 1143, not replayed 47"))
+        #expect(r.stdout.contains("replay on-prem -> VPC-1"))
+        #expect(r.stdout.contains("verdict:"))
+    }
+
+    @Test(arguments: [
+        (["replay", "captures/securecart.pcap", "--capture", "dx7=/tmp/x.pcap"], "'dx7' is not a link of the design"),
+        (["replay", "captures/securecart.pcap", "--capture", "dx1"], "must be LINK=FILE"),
+        (["replay", "no-such-file.pcap"], "no-such-file.pcap"),
+        (["replay", "captures/securecart.pcap", "--filter", "tcp and banana"], "bad filter"),
+    ])
+    func badReplayInputIsExitCodeOne(_ arguments: [String], _ message: String) throws {
+        let r = try runDxemu(arguments)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+}

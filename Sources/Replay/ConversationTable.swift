@@ -1,0 +1,70 @@
+import PacketWire
+
+/// An open-addressing hash table from a capture's flow keys to the emulator
+/// flows they were mapped to. This is the per-packet lookup of a replay. It
+/// has no Swift `Dictionary`, no hashing protocol dispatch and no allocation
+/// except when the table grows (amortised, on new flows only).
+struct ConversationTable {
+    /// What a key maps to: the emulator flow that carries it.
+    struct Entry {
+        var key: FlowKey
+        var flow: Int32
+    }
+
+    private(set) var count = 0
+    private var slots: [Entry]
+    private var used: [Bool]
+    private var mask: Int
+
+    init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        slots = Array(repeating: Entry(key: FlowKey(), flow: -1), count: size)
+        used = Array(repeating: false, count: size)
+        mask = size - 1
+    }
+
+    @inline(__always)
+    static func hash(_ k: FlowKey) -> Int {
+        var h = k.sourceLow &* 0x9E37_79B9_7F4A_7C15
+        h ^= k.destinationLow &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= k.sourceHigh &* 0x1656_67B1_9E37_79F9
+        h ^= k.destinationHigh &* 0x27D4_EB2F_1656_67C5
+        h ^= (UInt64(k.sourcePort) << 32 | UInt64(k.destinationPort) << 8 | UInt64(k.ipProtocol)) &* 0x85EB_CA77_C2B2_AE63
+        h ^= h >> 29
+        return Int(truncatingIfNeeded: h)
+    }
+
+    /// The flow `key` maps to, or nil.
+    @inline(__always)
+    func find(_ key: FlowKey) -> Int32? {
+        var i = ConversationTable.hash(key) & mask
+        while used[i] {
+            if slots[i].key == key { return slots[i].flow }
+            i = (i + 1) & mask
+        }
+        return nil
+    }
+
+    mutating func insert(_ key: FlowKey, flow: Int32) {
+        if (count + 1) * 2 > slots.count { grow() }
+        var i = ConversationTable.hash(key) & mask
+        while used[i] {
+            if slots[i].key == key { slots[i].flow = flow; return }
+            i = (i + 1) & mask
+        }
+        used[i] = true
+        slots[i] = Entry(key: key, flow: flow)
+        count += 1
+    }
+
+    private mutating func grow() {
+        let old = zip(slots, used).filter(\.1).map(\.0)
+        let size = slots.count * 2
+        slots = Array(repeating: Entry(key: FlowKey(), flow: -1), count: size)
+        used = Array(repeating: false, count: size)
+        mask = size - 1
+        count = 0
+        for e in old { insert(e.key, flow: e.flow) }
+    }
+}

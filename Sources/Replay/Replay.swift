@@ -1,0 +1,437 @@
+import Capture
+import Emulator
+import NetAddress
+import PacketWire
+import Scenario
+
+/// How replayed packets are spaced in virtual time.
+public enum Pacing: Sendable, Equatable {
+    /// The capture's own timestamps, divided by `speed` (2 = twice as fast).
+    case original(speed: Double)
+    /// A fixed packet rate.
+    case packetsPerSecond(Double)
+    /// A fixed bit rate (IP bytes), packets back to back at that rate.
+    case megabitsPerSecond(Double)
+    /// As fast as the data-centre LAN (100 Gbps) carries them.
+    case lineRate
+}
+
+/// What to replay and how.
+public struct ReplayOptions: Sendable {
+    /// The design and failures; its own synthetic traffic is left out.
+    public var scenario: ScenarioSpec
+    /// Map the capture's addresses onto the topology (false: keep them; a
+    /// packet whose addresses are outside every site is counted and not replayed).
+    public var mapAddresses = true
+    /// Servers on these ports are placed in VPC-2 instead of VPC-1.
+    public var vpc2Ports: Set<UInt16> = []
+    public var pacing: Pacing = .original(speed: 1)
+    public var loops = 1
+    /// BPF filter (tcpdump syntax), applied by libpcap.
+    public var filter: String?
+    /// Per-link captures: connection name (dx1, vpn1-t1, vpc-peering, ...) -> pcap path.
+    public var captures: [(link: String, path: String)] = []
+    /// Captured bytes per record in the per-link captures.
+    public var captureSnapLength = 256
+    /// When the first packet enters the network.
+    public var start = SimTime.milliseconds(1)
+
+    public init(scenario: ScenarioSpec) {
+        self.scenario = scenario
+    }
+}
+
+/// A fault that stops a replay before it starts (unknown link name, ...).
+public struct ReplayError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One mapped address, for reversing the mapping in the report.
+public struct AddressMapping: Sendable, Equatable {
+    public var original: String
+    public var mapped: String
+    public var site: Site
+}
+
+/// What a replay did with every frame, and what the network did with every packet.
+public struct ReplayResult: Sendable {
+    public var file: String
+    /// Frames read from the capture (after the BPF filter), over all loops.
+    public var framesRead = 0
+    /// Frames the BPF filter left out.
+    public var filteredOut = 0
+    /// IP packets sent into the network.
+    public var replayed = 0
+    /// Frames not sent, by reason (non-IP, malformed: ..., outside the topology).
+    public var notReplayed: [(reason: String, count: Int)] = []
+    /// Packets whose timestamp went backwards (sent at the previous packet's time).
+    public var timestampsBackwards = 0
+    public var addressMap: [AddressMapping] = []
+    /// Per-link captures written: link, path, packets.
+    public var captures: [(link: String, path: String, packets: Int)] = []
+    /// The fault that stopped reading, if any (the run covers what was read).
+    public var captureError: CaptureError?
+    /// The first malformed frame (located as `dxemu inspect` locates it) and
+    /// how many there were; they are counted in `notReplayed` too.
+    public var firstMalformed: CaptureError?
+    public var malformedFrames = 0
+    /// Record faults libpcap reported and reading went on past.
+    public var recordFaults: [CaptureError] = []
+    public var recordFaultCount = 0
+    public var run: RunResult
+
+    /// Frames read = replayed + not replayed.
+    public var framesAccounted: Bool { framesRead == replayed + notReplayed.reduce(0) { $0 + $1.count } }
+}
+
+/// Replays a capture through a SecureCart design, streaming: one frame is
+/// read, mapped and sent into the simulation before the next is read.
+public enum Replay {
+    public static func run(file: String, options: ReplayOptions) throws -> ReplayResult {
+        var spec = options.scenario
+        spec.traffic = []
+        // The replay's length is known only at the end: validate failures
+        // against a long horizon and let the feeder set the real duration.
+        spec.duration = max(spec.duration, .seconds(1_000_000))
+        let scenario: ScenarioRun
+        do { scenario = try ScenarioRun(spec) } catch let e as ScenarioError { throw ReplayError(e.message) }
+        var feeder = try Feeder(file: file, options: options, scenario: scenario)
+        scenario.start()
+        feeder.startCaptures()
+        let end = try feeder.feed()
+        let run = scenario.finish(at: end)
+        var result = feeder.result(run: run)
+        for c in feeder.captures {
+            do { try c.close() } catch { throw ReplayError(error.description) }
+            result.captures.append((c.name, c.path, c.packets))
+        }
+        return result
+    }
+}
+
+/// The streaming loop and its state.
+struct Feeder {
+    let file: String
+    let options: ReplayOptions
+    let scenario: ScenarioRun
+    let sim: Simulation
+    let plan: AddressPlan
+    var table = ConversationTable()
+    /// Per emulator flow: (mapped key, reverse flow or -1) for new directions.
+    var flowKeys: [FlowKey] = []
+    var flowSites: [(from: Site, to: Site)] = []
+    var flowIDs: [FlowID] = []
+    var mapper: AddressMapper
+    var notReplayed: [String: Int] = [:]
+    var framesRead = 0
+    var filteredOut = 0
+    var replayed = 0
+    var backwards = 0
+    var captureError: CaptureError?
+    var firstMalformed: CaptureError?
+    var malformedFrames = 0
+    var recordFaults: [CaptureError] = []
+    var recordFaultCount = 0
+    var captures: [LinkCapture] = []
+    var taps: [(link: LinkID, capture: Int, towardAWS: Bool)] = []
+
+    init(file: String, options: ReplayOptions, scenario: ScenarioRun) throws {
+        self.file = file
+        self.options = options
+        self.scenario = scenario
+        sim = scenario.network.simulation
+        plan = options.scenario.design.addresses
+        mapper = AddressMapper(plan: plan)
+        guard options.loops >= 1 else { throw ReplayError("--loop must be at least 1") }
+        switch options.pacing {
+        case let .original(speed) where !(speed > 0 && speed.isFinite): throw ReplayError("--speed must be a positive number")
+        case let .packetsPerSecond(r) where !(r > 0 && r.isFinite): throw ReplayError("--pps must be a positive number")
+        case let .megabitsPerSecond(r) where !(r > 0 && r.isFinite): throw ReplayError("--mbps must be a positive number")
+        default: break
+        }
+        // Resolve the per-link captures before anything runs: a connection or
+        // link name (dx1, vpn1-t1, vpc-peering, onprem-lan, ...) takes both
+        // directions; a direction's own name (dx1') only that one.
+        let net = scenario.network
+        let tunnels = net.vpnLinks.keys.sorted()
+        for (link, path) in options.captures {
+            let directions = sim.linkIDs.filter { l in
+                let name = sim.name(of: l)
+                return name == link || name == link + "'"
+            }
+            guard !directions.isEmpty else {
+                let names = Set(sim.linkIDs.map { sim.name(of: $0) }.filter { !$0.hasSuffix("'") }).sorted()
+                throw ReplayError("--capture: '\(link)' is not a link of the design (known: \(names.joined(separator: ", ")))")
+            }
+            let base = link.hasSuffix("'") ? String(link.dropLast()) : link
+            let capture: LinkCapture
+            do {
+                capture = try LinkCapture(name: link, path: path, snapLength: options.captureSnapLength,
+                                          tunnelNumber: (tunnels.firstIndex(of: base) ?? -1) + 1)
+            } catch { throw ReplayError(error.description) }
+            captures.append(capture)
+            for l in directions { taps.append((l, captures.count - 1, !sim.name(of: l).hasSuffix("'"))) }
+        }
+    }
+
+    func startCaptures() {
+        for tap in taps {
+            let capture = captures[tap.capture]
+            let toward = tap.towardAWS
+            let sim = self.sim
+            sim.setTap(tap.link) { p, time in
+                let key = sim.spec(of: FlowID(index: Int32(p.flow))).key
+                capture.record(p, key: key, time: time, towardAWS: toward)
+            }
+        }
+    }
+
+    /// Reads the capture (`loops` times) and sends every IP packet; returns the
+    /// virtual time of the last one.
+    mutating func feed() throws -> SimTime {
+        var clock = options.start.nanoseconds
+        var sentBits: Int64 = 0
+        var packetIndex: Int64 = 0
+        var loopOffset: Int64 = 0
+        var last = clock
+        for _ in 0..<options.loops {
+            let reader: CaptureReader
+            do {
+                reader = try CaptureReader(path: file)
+                if let filter = options.filter { try reader.setFilter(filter) }
+            } catch {
+                throw ReplayError(error.description)
+            }
+            var first: Int64? = nil
+            var lastStamp: Int64 = 0
+            var info = PacketInfo()
+            while true {
+                let record: CaptureRecord
+                do {
+                    guard let r = try reader.next() else { break }
+                    record = r
+                } catch {
+                    captureError = error
+                    break
+                }
+                framesRead += 1
+                guard record.linkType.isSupported else { count("unsupported link type \(record.linkType)"); continue }
+                info = PacketInfo()  // the parser fills a fresh value
+                PacketParser.parse(record.bytes, wireLength: record.wireLength, linkType: record.linkType, into: &info)
+                if info.malformed != .none && info.malformed != .headersCutBySnaplen {
+                    malformedFrames += 1
+                    if firstMalformed == nil {
+                        firstMalformed = CaptureError(path: file, record: record.number, reason: "malformed frame: \(info.malformed) "
+                                                      + "(\(record.bytes.count) bytes captured, \(record.wireLength) on the wire)")
+                        firstMalformed!.byteOffset = reader.byteOffset(ofRecord: record.number)
+                    }
+                    count("malformed: \(info.malformed)")
+                    continue
+                }
+                guard info.isIP else {
+                    count("non-IP (EtherType 0x\(Feeder.hex4(info.etherType)))")
+                    continue
+                }
+                // When it enters the network.
+                let stamp = record.timestamp
+                if first == nil { first = stamp }
+                lastStamp = stamp
+                var t: Int64
+                let size = Int(info.ip.length)
+                switch options.pacing {
+                case let .original(speed):
+                    let relative = stamp &- first!
+                    t = options.start.nanoseconds &+ loopOffset &+ (speed == 1 ? relative : Int64((Double(relative) / speed).rounded()))
+                case let .packetsPerSecond(rate):
+                    t = options.start.nanoseconds &+ Int64((Double(packetIndex) * 1e9 / rate).rounded())
+                case let .megabitsPerSecond(rate):
+                    t = options.start.nanoseconds &+ Int64((Double(sentBits) * 1_000 / rate).rounded())
+                case .lineRate:
+                    t = options.start.nanoseconds &+ sentBits / 100
+                }
+                if t < clock {
+                    if case .original = options.pacing { backwards += 1 }
+                    t = clock
+                }
+                clock = t
+                guard let flow = flowFor(info: info, bytes: record.bytes) else { continue }
+                sim.run(until: SimTime(nanoseconds: t))
+                sim.send(flow: flow, size: size, dontFragment: info.ip.dontFragment)
+                replayed += 1
+                packetIndex += 1
+                sentBits &+= Int64(size) &* 8
+                last = t
+            }
+            filteredOut += reader.recordsFilteredOut
+            recordFaults += reader.recordFaults
+            recordFaultCount += reader.recordFaultCount
+            if captureError != nil { break }
+            if let first {
+                // The next loop starts one mean gap after this one's last packet.
+                let span = lastStamp &- first
+                let gap = replayed > 1 ? max(span / Int64(max(replayed - 1, 1)), 1_000) : 1_000_000
+                loopOffset &+= span &+ gap
+            }
+        }
+        return SimTime(nanoseconds: last)
+    }
+
+    static func hex4(_ v: UInt16) -> String {
+        let h = String(v, radix: 16)
+        return String(repeating: "0", count: max(0, 4 - h.count)) + h
+    }
+
+    mutating func count(_ reason: String) {
+        notReplayed[reason, default: 0] += 1
+    }
+
+    /// The emulator flow of this packet's direction, created on first sight.
+    mutating func flowFor(info: PacketInfo, bytes: UnsafeRawBufferPointer) -> FlowID? {
+        let key = info.ip.flow
+        if let f = table.find(key) {
+            if f >= 0 { return flowIDs[Int(f)] }
+            count(f == Feeder.outsideTopology ? Feeder.outsideReason : Feeder.noSiteReason)
+            return nil
+        }
+        // The other direction of a known conversation?
+        if let r = table.find(key.reversed), r >= 0 {
+            let mapped = flowKeys[Int(r)].reversed
+            let sites = flowSites[Int(r)]
+            return newFlow(original: key, mapped: mapped, from: sites.to, to: sites.from, ttl: info.ip.hopLimit, df: info.ip.dontFragment)
+        }
+        // A new conversation: who opened it?
+        var senderOpened = true
+        if key.ipProtocol == IPProtocol.tcp && info.ip.transportOffset >= 0 && Int(info.ip.transportOffset) + 14 <= bytes.count {
+            let flags = bytes[Int(info.ip.transportOffset) + 13]
+            if flags & 0x12 == 0x12 { senderOpened = false }  // SYN+ACK: the receiver opened it
+        }
+        let (client, server) = senderOpened ? (key, key.reversed) : (key.reversed, key)
+        // Where the two ends go.
+        let clientSite: Site, serverSite: Site
+        var mappedClient = client
+        if options.mapAddresses {
+            clientSite = .onPrem
+            serverSite = options.vpc2Ports.contains(server.sourcePort) ? .vpc2 : .vpc1
+            mapper.map(&mappedClient, sourceSite: clientSite, destinationSite: serverSite)
+        } else {
+            guard let a = site(of: client, source: true), let b = site(of: client, source: false), a != b else {
+                table.insert(key, flow: Feeder.outsideTopology)
+                table.insert(key.reversed, flow: Feeder.outsideTopology)
+                count(Feeder.outsideReason)
+                return nil
+            }
+            (clientSite, serverSite) = (a, b)
+        }
+        if senderOpened {
+            return newFlow(original: key, mapped: mappedClient, from: clientSite, to: serverSite, ttl: info.ip.hopLimit, df: info.ip.dontFragment)
+        }
+        return newFlow(original: key, mapped: mappedClient.reversed, from: serverSite, to: clientSite, ttl: info.ip.hopLimit, df: info.ip.dontFragment)
+    }
+
+    static let outsideTopology: Int32 = -1
+    static let noSite: Int32 = -2
+    static let outsideReason = "addresses outside the topology's sites (--no-map)"
+    static let noSiteReason = "no host for that site in the design"
+
+    /// The site whose prefix holds the key's source (or destination).
+    func site(of key: FlowKey, source: Bool) -> Site? {
+        let address: IPAddress = key.ipVersion == 6
+            ? .v6(source ? key.sourceIPv6 : key.destinationIPv6) : .v4(source ? key.sourceIPv4 : key.destinationIPv4)
+        for site in [Site.onPrem, .vpc1, .vpc2, .branch] {
+            let prefixes = plan.prefixes(site == .onPrem ? \.onPrem : site == .vpc1 ? \.vpc1 : site == .vpc2 ? \.vpc2 : \.branch)
+            if prefixes.contains(where: { $0.contains(address) }) { return site }
+        }
+        return nil
+    }
+
+    mutating func newFlow(original: FlowKey, mapped: FlowKey, from: Site, to: Site, ttl: UInt8, df: Bool) -> FlowID? {
+        guard let (source, _) = scenario.endpoint(from), let (destination, _) = scenario.endpoint(to) else {
+            table.insert(original, flow: Feeder.noSite)
+            count(Feeder.noSiteReason)
+            return nil
+        }
+        let spec = FlowSpec(key: mapped, source: source, destination: destination, group: "",
+                            dontFragment: df, ttl: max(ttl, 1))
+        let id = scenario.addExternalFlow(spec, label: "replay \(from.label) -> \(to.label)", from: from, to: to)
+        table.insert(original, flow: Int32(flowIDs.count))
+        flowIDs.append(id)
+        flowKeys.append(mapped)
+        flowSites.append((from, to))
+        return id
+    }
+
+    func result(run: RunResult) -> ReplayResult {
+        var r = ReplayResult(file: file, run: run)
+        r.framesRead = framesRead
+        r.filteredOut = filteredOut
+        r.replayed = replayed
+        r.notReplayed = notReplayed.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+        r.timestampsBackwards = backwards
+        r.addressMap = mapper.mappings
+        r.captureError = captureError
+        r.firstMalformed = firstMalformed
+        r.malformedFrames = malformedFrames
+        r.recordFaults = recordFaults
+        r.recordFaultCount = recordFaultCount
+        return r
+    }
+}
+
+/// Gives each address of the capture an address in its site's prefix, in
+/// order of first appearance: deterministic, and reversible through
+/// ``mappings``.
+struct AddressMapper {
+    let plan: AddressPlan
+    private var assigned: [SiteAddress: FlowKeyAddress] = [:]
+
+    struct SiteAddress: Hashable {
+        var address: FlowKeyAddress
+        var site: Site
+    }
+    private var next: [Site: UInt64] = [:]
+    private(set) var mappings: [AddressMapping] = []
+
+    /// An address as the two halves of a flow key field, with its family.
+    struct FlowKeyAddress: Hashable {
+        var high: UInt64
+        var low: UInt64
+        var v6: Bool
+    }
+
+    init(plan: AddressPlan) { self.plan = plan }
+
+    mutating func map(_ key: inout FlowKey, sourceSite: Site, destinationSite: Site) {
+        let v6 = key.ipVersion == 6
+        let s = mapped(FlowKeyAddress(high: key.sourceHigh, low: key.sourceLow, v6: v6), site: sourceSite)
+        let d = mapped(FlowKeyAddress(high: key.destinationHigh, low: key.destinationLow, v6: v6), site: destinationSite)
+        key.sourceHigh = s.high; key.sourceLow = s.low
+        key.destinationHigh = d.high; key.destinationLow = d.low
+    }
+
+    private mutating func mapped(_ a: FlowKeyAddress, site: Site) -> FlowKeyAddress {
+        if let m = assigned[SiteAddress(address: a, site: site)] { return m }
+        let n = next[site, default: 0]
+        next[site] = n + 1
+        let m: FlowKeyAddress
+        if a.v6 {
+            let p: IPv6Prefix = site == .onPrem ? plan.onPrem6 : site == .vpc1 ? plan.vpc1_6 : site == .vpc2 ? plan.vpc2_6 : plan.branch6
+            // Hosts from ::1:0 up, clear of the design's own ::10 hosts.
+            m = FlowKeyAddress(high: p.address.high, low: p.address.low | (0x1_0000 + n), v6: true)
+        } else {
+            let p: IPv4Prefix = site == .onPrem ? plan.onPrem : site == .vpc1 ? plan.vpc1 : site == .vpc2 ? plan.vpc2 : plan.branch
+            let hosts = UInt64(1) << UInt64(32 - Int(p.length))
+            // Skip the network address, the broadcast address and the low 256 (the design's own hosts).
+            let usable = hosts > 512 ? hosts - 259 : max(hosts - 2, 1)
+            let offset = hosts > 512 ? 257 + (n % usable) : 1 + (n % usable)
+            m = FlowKeyAddress(high: 0, low: UInt64(p.address.rawValue) + offset, v6: false)
+        }
+        assigned[SiteAddress(address: a, site: site)] = m
+        mappings.append(AddressMapping(original: AddressMapper.text(a), mapped: AddressMapper.text(m), site: site))
+        return m
+    }
+
+    static func text(_ a: FlowKeyAddress) -> String {
+        a.v6 ? IPv6Address(high: a.high, low: a.low).description : IPv4Address(UInt32(truncatingIfNeeded: a.low)).description
+    }
+}

@@ -1,0 +1,181 @@
+import Capture
+import Emulator
+import Foundation
+import NetAddress
+import PacketWire
+import Replay
+import Scenario
+import TestSupport
+import Testing
+
+let bundledCapture = TestPaths.projectCaptures.appendingPathComponent("securecart.pcap").path
+
+func temporaryPath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-replay-\(getpid())-\(name)").path
+}
+
+/// Where tcpdump is, if installed (CI installs it; the tests that need it skip otherwise).
+let tcpdumpPath: String? = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump", "/usr/local/bin/tcpdump", "/usr/local/sbin/tcpdump"]
+    .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+/// The IP total length of every record `tcpdump -v` prints for `path`.
+func tcpdumpLengths(_ path: String) throws -> [Int] {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tcpdumpPath!)
+    p.arguments = ["-v", "-n", "-r", path]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = Pipe()
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    var lengths: [Int] = []
+    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.contains(" IP") && line.contains("length ") {
+        // "... proto ESP (50), length 200)"
+        guard let r = line.range(of: "length ", options: .backwards) else { continue }
+        lengths.append(Int(line[r.upperBound...].prefix { $0.isNumber }) ?? -1)
+    }
+    return lengths
+}
+
+@Suite struct ReplayTests {
+    /// The bundled capture already uses the topology's addresses.
+    @Test func bundledCaptureReplaysWithEveryFrameAccountedFor() throws {
+        var options = ReplayOptions(scenario: Preset.recommended.scenario)
+        options.scenario.failures = [FailureSpec(kind: .silent, target: "dx1", at: .seconds(2), duration: .seconds(3))]
+        options.mapAddresses = false
+        let r = try Replay.run(file: bundledCapture, options: options)
+        #expect(r.framesRead == 1190)
+        #expect(r.framesAccounted)
+        #expect(r.run.accountingViolations == 0)
+        let sent = r.run.groups.reduce(UInt64(0)) { $0 + $1.statistics.sent }
+        let fates = r.run.groups.reduce(UInt64(0)) { $0 + $1.statistics.delivered + $1.statistics.drops.total }
+        #expect(sent == UInt64(r.replayed) && fates == sent)
+        // Its jumbo frames (9001 bytes, DF) do not fit the 8500-byte private VIF (AWS-FACTS §1.2).
+        #expect(r.run.groups.contains { $0.statistics.drops[.mtuExceeded] > 0 })
+    }
+
+    @Test func mappingPutsTheOpenerOnPremAndIsDeterministicAndReversible() throws {
+        var options = ReplayOptions(scenario: Preset.optionA.scenario)
+        options.scenario.failures = []
+        options.vpc2Ports = [443]
+        let a = try Replay.run(file: bundledCapture, options: options)
+        let b = try Replay.run(file: bundledCapture, options: options)
+        #expect(a.addressMap == b.addressMap)
+        #expect(!a.addressMap.isEmpty)
+        // One mapping per (original address, site), each mapped address inside its site.
+        let plan = AddressPlan()
+        for m in a.addressMap {
+            let mapped = try IPAddress(parsing: m.mapped)
+            let prefixes: [IPPrefix] = m.site == .onPrem ? plan.prefixes(\.onPrem) : m.site == .vpc1 ? plan.prefixes(\.vpc1) : plan.prefixes(\.vpc2)
+            #expect(prefixes.contains { $0.contains(mapped) }, "\(m)")
+        }
+        #expect(Set(a.addressMap.map { "\($0.original)|\($0.site)" }).count == a.addressMap.count)
+        #expect(Set(a.addressMap.map(\.mapped)).count == a.addressMap.count, "no two originals share a mapped address")
+        // The web servers (port 443) land in VPC-2.
+        #expect(a.run.groups.contains { $0.to == .vpc2 && $0.statistics.sent > 0 })
+        // Traffic starts on-prem or answers toward it: no VPC -> VPC groups.
+        #expect(a.run.groups.allSatisfy { $0.from == .onPrem || $0.to == .onPrem })
+    }
+
+    @Test func pacingSetsTheVirtualTimeline() throws {
+        var options = ReplayOptions(scenario: Preset.baseline.scenario)
+        options.scenario.failures = []
+        options.mapAddresses = false
+        options.pacing = .packetsPerSecond(1000)
+        let r = try Replay.run(file: bundledCapture, options: options)
+        // 1143 IP packets at 1000 pps from 1 ms: the last at 1 ms + 1.142 s.
+        #expect(r.run.duration == SimTime(nanoseconds: 1_000_000 + 1_142_000_000))
+        options.pacing = .original(speed: 2)
+        options.loops = 3
+        let looped = try Replay.run(file: bundledCapture, options: options)
+        #expect(looped.framesRead == 3 * 1190)
+        #expect(looped.framesAccounted)
+        options.loops = 1
+        let once = try Replay.run(file: bundledCapture, options: options)
+        #expect(looped.run.duration.nanoseconds > 2 * once.run.duration.nanoseconds)
+    }
+
+    @Test func filterKeepsOnlyMatchingFrames() throws {
+        var options = ReplayOptions(scenario: Preset.baseline.scenario)
+        options.scenario.failures = []
+        options.filter = "udp"
+        let r = try Replay.run(file: bundledCapture, options: options)
+        #expect(r.filteredOut > 0)
+        #expect(r.framesRead + r.filteredOut == 1190)
+        #expect(r.run.groups.flatMap(\.flowResults).allSatisfy { $0.key.ipProtocol == IPProtocol.udp })
+    }
+
+    @Test func sameReplayTwiceGivesTheSameResult() throws {
+        var options = ReplayOptions(scenario: Preset.optionB.scenario)
+        options.scenario.failures = [FailureSpec(kind: .silent, target: "dx1", at: .seconds(1), duration: .seconds(4))]
+        let a = try Replay.run(file: bundledCapture, options: options)
+        let b = try Replay.run(file: bundledCapture, options: options)
+        #expect(a.run.groups.map(\.statistics) == b.run.groups.map(\.statistics))
+        #expect(a.run.timeline.map(\.text) == b.run.timeline.map(\.text))
+    }
+
+    /// On a VPN tunnel each packet is the inner packet plus the ESP overhead:
+    /// 54 bytes and 0-3 of padding to a 4-byte boundary (AWS-FACTS §2.4). The
+    /// oracle is tcpdump reading both captures.
+    @Test(.enabled(if: tcpdumpPath != nil, Comment(rawValue: "tcpdump is not installed: skipping the read-back test")))
+    func perLinkCapturesReadBackInTcpdumpWithTheESPOverhead() throws {
+        var design = SecureCartDesign(name: "vpn-only", dx: [], vpn: [VPNConnection(name: "vpn1")])
+        design.jumboFrames = false
+        var spec = ScenarioSpec(name: "vpn-only", design: design, traffic: [], failures: [])
+        spec.duration = .seconds(60)
+        var options = ReplayOptions(scenario: spec)
+        options.mapAddresses = false
+        options.pacing = .packetsPerSecond(2000)
+        // Start after the VPN sessions are up (30 s establish, §2.6).
+        options.start = .seconds(31)
+        let lan = temporaryPath("lan.pcap"), t1 = temporaryPath("t1.pcap"), t2 = temporaryPath("t2.pcap")
+        defer { unlink(lan); unlink(t1); unlink(t2) }
+        options.captures = [("onprem-lan", lan), ("vpn1-t1", t1), ("vpn1-t2", t2)]
+        options.filter = "src net 10.0.0.0/16 and dst net 10.1.0.0/16 and not (ip[6:2] & 0x4000 != 0 and greater 1460)"
+        let r = try Replay.run(file: bundledCapture, options: options)
+        #expect(r.replayed > 100)
+        let written = Dictionary(uniqueKeysWithValues: r.captures.map { ($0.link, $0.packets) })
+        let inner = try tcpdumpLengths(lan)
+        let outer = try tcpdumpLengths(t1) + tcpdumpLengths(t2)
+        #expect(inner.count == written["onprem-lan"]! && inner.count == r.replayed)
+        #expect(outer.count == written["vpn1-t1"]! + written["vpn1-t2"]!)
+        // Everything from the LAN crossed a tunnel (one way, nothing back).
+        #expect(outer.count == inner.count)
+        let expected = inner.map { $0 + 54 + (4 - ($0 + 2) % 4) % 4 }
+        #expect(outer.sorted() == expected.sorted())
+    }
+
+    @Test func unknownCaptureLinkIsAClearError() {
+        var options = ReplayOptions(scenario: Preset.baseline.scenario)
+        options.captures = [("dx9", temporaryPath("x.pcap"))]
+        #expect { try Replay.run(file: bundledCapture, options: options) } throws: {
+            ($0 as? ReplayError)?.description.contains("'dx9' is not a link of the design") == true
+        }
+    }
+}
+
+/// Every valid capture in ../shared replays through the topology with every
+/// frame accounted for; libpcap's count (capinfos) is the oracle for frames read.
+@Suite struct SharedCaptureReplayTests {
+    static let valid = sharedManifest().filter(\.isValid)
+
+    @Test(.enabled(if: TestPaths.sharedCaptures != nil, Comment(rawValue: TestPaths.sharedAbsentMessage)))
+    func thereAreSharedCaptures() { #expect(Self.valid.count > 10) }
+
+    @Test("a shared capture replays with its counts adding up", arguments: valid.map(\.file))
+    func sharedCaptureReplays(_ file: String) throws {
+        let entry = Self.valid.first { $0.file == file }!
+        var options = ReplayOptions(scenario: Preset.recommended.scenario)
+        options.scenario.failures = [FailureSpec(kind: .silent, target: "dx1", at: .milliseconds(50), duration: .milliseconds(500))]
+        // Fixed pacing: some captures span years between their first and last frames.
+        options.pacing = .packetsPerSecond(20_000)
+        let r = try Replay.run(file: entry.path, options: options)
+        if let n = entry.capinfosPackets { #expect(r.framesRead == n, "\(file)") }
+        #expect(r.captureError == nil)
+        #expect(r.framesAccounted, "\(file)")
+        #expect(r.run.accountingViolations == 0)
+        let fates = r.run.groups.reduce(UInt64(0)) { $0 + $1.statistics.delivered + $1.statistics.drops.total }
+        #expect(fates == UInt64(r.replayed), "\(file)")
+    }
+}
