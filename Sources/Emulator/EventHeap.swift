@@ -22,7 +22,7 @@ struct EventHeap {
     }
 
     enum Kind: UInt64 {
-        case timer = 0, link = 1, source = 2
+        case timer = 0, link = 1, source = 2, tcp = 3
     }
 
     static func order(_ kind: Kind, _ id: Int) -> UInt64 { kind.rawValue << 60 | UInt64(id) }

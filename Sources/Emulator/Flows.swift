@@ -49,6 +49,9 @@ struct FlowState {
     var highestDelivered: Int64 = -1
     /// Largest packet the source sends (TCP segments limited by a clamped MSS).
     var sizeCap = Int.max
+    /// The closed-loop TCP connection this flow carries (data or ACKs), or -1.
+    var tcp: Int32 = -1
+    var tcpCarriesAcks = false
 
     init(spec: FlowSpec, group: Int32) {
         self.spec = spec

@@ -45,6 +45,7 @@ public final class Simulation {
     @exclusivity(unchecked) var datagrams: [DatagramRecord] = [DatagramRecord(remaining: 0, dropReason: nil, size: 0)]
     @exclusivity(unchecked) var freeDatagrams: [UInt32] = []
     @exclusivity(unchecked) var taps: [Int: (Packet, Int64) -> Void] = [:]
+    @exclusivity(unchecked) var tcp = UnsafeTable<TCPConnection>()
     private let random: SeededGenerator
 
     /// A simulation whose random choices all derive from `seed`.
@@ -57,6 +58,7 @@ public final class Simulation {
 
     deinit {
         for i in channels.indices { channels[i].ring.free() }
+        for i in nodes.indices { nodes[i].routeCache.deallocate() }
         nodes.deallocate()
         channels.deallocate()
         flows.deallocate()
@@ -64,7 +66,7 @@ public final class Simulation {
         groupSeries.deallocate()
         linkSeries.deallocate()
         heap.deallocate()
-        for i in nodes.indices { nodes[i].routeCache.deallocate() }
+        tcp.deallocate()
     }
 
     // MARK: - Topology
@@ -284,6 +286,10 @@ public final class Simulation {
                 reschedule(top.order, arrivals(on: id, limit: limit))
             case .source:
                 reschedule(top.order, emissions(from: id, limit: limit))
+            case .tcp:
+                _ = heap.pop()
+                eventsProcessed &+= 1
+                tcpTimer(id, at: top.time)
             }
         }
         now = max(now, end)
@@ -441,6 +447,10 @@ public final class Simulation {
         if members.count == 1 { return members[0] }
         return members[FlowHash.member(key, seed: nodes[n].hashSeed, count: members.count)]
     }
+
+    /// For the TCP engine (another file): send on a link, or drop for want of one.
+    func transmitSegment(_ p: Packet, on l: Int, now t: Int64) { transmit(p, on: l, now: t) }
+    func dropSegment(_ p: Packet, now t: Int64) { drop(p, .noRoute, link: -1, now: t) }
 
     /// Puts a packet on link `l`: MTU, loss, queue, then its transmission and
     /// arrival times (FIFO: serialisation after the previous packet).
@@ -635,6 +645,7 @@ public final class Simulation {
         series.pointee.bytes &+= bytes
         series.pointee.latencySum &+= latency
         if latency > series.pointee.binLatencyMax { series.pointee.binLatencyMax = latency }
+        if flow.pointee.tcp >= 0 { tcpDelivered(p, connection: Int(flow.pointee.tcp), ack: flow.pointee.tcpCarriesAcks, now: t) }
     }
 
     private func drop(_ p: Packet, _ reason: DropReason, link l: Int, now t: Int64) {
