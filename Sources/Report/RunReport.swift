@@ -118,6 +118,20 @@ public enum RunReport {
                        [g.pathBefore, g.pathDuring, g.pathAfter].map(pathText).joined(separator: " -> ")])
         }
         out += table.rendered(indent: "")
+        let tcpGroups = r.groups.filter { $0.tcp != nil }
+        if !tcpGroups.isEmpty {
+            out += "\nclosed-loop TCP: what the applications saw\n"
+            var t = TextTable(["flows (direction)", "control", "stall", "timeouts", "max backoff", "retransmitted", "goodput Mbps before/during/after", "back to 90%"])
+            for g in tcpGroups {
+                let c = g.tcp!
+                let rates = [c.goodputBefore, c.goodputDuring, c.goodputAfter].map { $0.map { String(format1: $0 / 1e6) } ?? "-" }
+                let back: String
+                if let at = c.recoveredAt, let start = r.failureStart { back = "+" + seconds(at - start.nanoseconds) } else { back = "-" }
+                t.add(["\(g.name) x\(c.connections)", c.congestionControl.rawValue, c.longestStall > 0 ? seconds(c.longestStall) : "-",
+                       String(c.timeouts), String(c.maxBackoff), String(c.retransmissions), rates.joined(separator: " / "), back])
+            }
+            out += t.rendered(indent: "")
+        }
         if let start = r.failureStart {
             out += "\nconvergence after the failure at \(seconds(start.nanoseconds)) (FIB changes, each router on its own)\n"
             let byRouter = Dictionary(grouping: r.convergence, by: \.router)
@@ -232,7 +246,23 @@ public enum RunReport {
             ("paths_before", pathsJSON(g.pathBefore)), ("paths_during", pathsJSON(g.pathDuring)),
             ("paths_after", pathsJSON(g.pathAfter)),
             ("flow_results", .array(g.flowResults.map(flowJSON))),
+            ("tcp", g.tcp.map(tcpJSON) ?? .null),
             ("series", binsJSON(g.series, link: false)),
+        ])
+    }
+
+    static func tcpJSON(_ c: TCPGroupResult) -> JSONValue {
+        .object([
+            ("connections", .count(c.connections)), ("congestion_control", .string(c.congestionControl.rawValue)),
+            ("longest_stall_ns", .int(c.longestStall)), ("longest_stall_start_ns", .int(c.longestStallStart)),
+            ("timeouts", .int(Int64(c.timeouts))), ("max_backoff", .count(c.maxBackoff)),
+            ("retransmissions", .int(Int64(c.retransmissions))), ("fast_retransmits", .int(Int64(c.fastRetransmits))),
+            ("bytes_delivered", .int(c.bytesDelivered)),
+            ("goodput_before_bps", c.goodputBefore.map { .double($0) } ?? .null),
+            ("goodput_during_bps", c.goodputDuring.map { .double($0) } ?? .null),
+            ("goodput_after_bps", c.goodputAfter.map { .double($0) } ?? .null),
+            ("recovered_at_ns", c.recoveredAt.map { .int($0) } ?? .null),
+            ("goodput_bytes_per_bin", .array(c.goodput.map { .int($0) })),
         ])
     }
 
@@ -328,5 +358,11 @@ public enum RunReport {
 }
 
 extension String {
+    /// One decimal, rounded (no Foundation formatting).
+    init(format1 x: Double) {
+        let tenths = Int((x * 10).rounded())
+        self = "\(tenths / 10).\(abs(tenths % 10))"
+    }
+
     func leftAligned(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }

@@ -86,7 +86,8 @@ public enum ScenarioFile {
                             "dpd-interval", "dpd-timeout", "gateway-programming-delay", "customer-programming-delay",
                             "dx-establish", "vpn-establish", "carrier-delay"]
     static let trafficKeys = ["name", "from", "to", "protocol", "rate", "flows", "pattern", "on", "off", "sizes",
-                              "dont-fragment", "both-directions", "start", "stop"]
+                              "dont-fragment", "both-directions", "start", "stop", "closed-loop"]
+    static let tcpKeys = ["congestion-control", "mss", "min-rto", "max-rto", "initial-rto", "initial-window", "receive-window", "bytes"]
     static let failureKeys = ["mode", "target", "at", "for", "probability", "down", "up", "times"]
     static let outputKeys = ["json", "csv"]
 }
@@ -400,18 +401,36 @@ private struct Builder {
         let r = reader
         let what = "traffic[\(index)]"
         let f = try r.mapping(node, what, allowed: ScenarioFile.trafficKeys)
-        for key in ["from", "to", "rate"] where f[key] == nil { throw r.error(node, "\(what) needs '\(key)'") }
+        let closedLoop = f["closed-loop"] != nil
+        for key in closedLoop ? ["from", "to"] : ["from", "to", "rate"] where f[key] == nil { throw r.error(node, "\(what) needs '\(key)'") }
         let name = try f["name"].map { n throws(ScenarioFileError) in try r.name(n, "\(what).name") } ?? "traffic-\(index + 1)"
         let from = try r.choice(f["from"]!, "\(name).from", sites)
         let to = try r.choice(f["to"]!, "\(name).to", sites)
         if from == to { throw r.error(f["to"]!, "\(name): from and to are the same site (\(from.rawValue))") }
-        let rateText = try r.scalar(f["rate"]!, "\(name).rate")
-        let digits = rateText.hasSuffix("pps") ? String(rateText.dropLast(3)).trimmingCharacters(in: .whitespaces) : rateText
-        guard let pps = Double(digits.replacingUnderscores), pps > 0, pps <= 100_000_000 else {
-            throw r.error(f["rate"]!, "\(name).rate '\(rateText)' must be packets per second in 0...100000000, e.g. 4000 or 4000pps")
+        var pps = 1.0
+        if let rateNode = f["rate"] {
+            if closedLoop { throw r.error(rateNode, "\(name): closed-loop TCP sets its own rate; remove 'rate'") }
+            let rateText = try r.scalar(rateNode, "\(name).rate")
+            let digits = rateText.hasSuffix("pps") ? String(rateText.dropLast(3)).trimmingCharacters(in: .whitespaces) : rateText
+            guard let value = Double(digits.replacingUnderscores), value > 0, value <= 100_000_000 else {
+                throw r.error(rateNode, "\(name).rate '\(rateText)' must be packets per second in 0...100000000, e.g. 4000 or 4000pps")
+            }
+            pps = value
         }
         var g = TrafficGroup(name: name, from: from, to: to, packetsPerSecond: pps)
-        if let n = f["protocol"] { g.ipProtocol = try r.choice(n, "\(name).protocol", [("udp", IPProtocol.udp), ("tcp", IPProtocol.tcp)]) }
+        if let n = f["closed-loop"] {
+            g.ipProtocol = IPProtocol.tcp
+            g.closedLoop = try tcp(n, "\(name).closed-loop")
+        }
+        if let n = f["protocol"] {
+            g.ipProtocol = try r.choice(n, "\(name).protocol", [("udp", IPProtocol.udp), ("tcp", IPProtocol.tcp)])
+            if closedLoop && g.ipProtocol != IPProtocol.tcp { throw r.error(n, "\(name): closed-loop traffic is TCP") }
+        }
+        if closedLoop {
+            for key in ["pattern", "sizes", "on", "off"] where f[key] != nil {
+                throw r.error(f[key], "\(name): '\(key)' does not apply to closed-loop TCP (segments follow the MSS and the window)")
+            }
+        }
         if let n = f["flows"] { g.flows = try r.int(n, "\(name).flows", in: 1...100_000) }
         if let n = f["pattern"] {
             switch try r.choice(n, "\(name).pattern", [("constant", 0), ("poisson", 1), ("on-off", 2)]) {
@@ -438,6 +457,24 @@ private struct Builder {
             throw r.error(f[from == .branch ? "from" : "to"]!, "\(name): the design has no branch site (add a VPN with site: branch)")
         }
         return g
+    }
+
+    func tcp(_ node: Node, _ what: String) throws(ScenarioFileError) -> TCPConfiguration {
+        let r = reader
+        let f = try r.mapping(node, what, allowed: ScenarioFile.tcpKeys)
+        var c = TCPConfiguration()
+        if let n = f["congestion-control"] { c.congestionControl = try r.choice(n, "\(what).congestion-control", CongestionControl.allCases.map { ($0.rawValue, $0) }) }
+        if let n = f["mss"] { c.mss = try r.int(n, "\(what).mss", in: 88...65_495) }
+        if let n = f["min-rto"] { c.minimumRTO = try r.time(n, "\(what).min-rto", positive: true) }
+        if let n = f["max-rto"] { c.maximumRTO = try r.time(n, "\(what).max-rto", positive: true) }
+        if let n = f["initial-rto"] { c.initialRTO = try r.time(n, "\(what).initial-rto", positive: true) }
+        if let n = f["initial-window"] { c.initialWindow = try r.int(n, "\(what).initial-window", in: 1...1_000) }
+        if let n = f["receive-window"] { c.receiveWindow = try r.int(n, "\(what).receive-window", in: 65_535...(1 << 30)) }
+        if let n = f["bytes"] { c.bytes = Int64(try r.int(n, "\(what).bytes", in: 1...(1 << 50))) }
+        if c.maximumRTO < c.minimumRTO {
+            throw r.error(f.keys["max-rto"] ?? node, "impossible timers: \(what).max-rto \(c.maximumRTO) is below min-rto \(c.minimumRTO)")
+        }
+        return c
     }
 
     func sizes(_ node: Node, _ what: String) throws(ScenarioFileError) -> PacketSizes {

@@ -41,6 +41,32 @@ public struct GroupResult: Sendable {
     public var series: TimeSeries
     /// Each flow of the group.
     public var flowResults: [FlowResult]
+    /// For closed-loop TCP groups (the data direction): what the connections did.
+    public var tcp: TCPGroupResult?
+}
+
+/// The closed-loop TCP connections of a group, seen as applications see them.
+public struct TCPGroupResult: Sendable {
+    public var connections: Int
+    public var congestionControl: CongestionControl
+    /// The longest stall of any connection (no in-order progress), and when it began.
+    public var longestStall: Int64
+    public var longestStallStart: Int64
+    public var retransmissions: UInt64
+    public var timeouts: UInt64
+    public var fastRetransmits: UInt64
+    public var maxBackoff: Int
+    /// Payload bytes delivered in order.
+    public var bytesDelivered: Int64
+    /// Goodput (bits per second) before the failure, during it, and after the network settled.
+    public var goodputBefore: Double?
+    public var goodputDuring: Double?
+    public var goodputAfter: Double?
+    /// When goodput first came back to 90% of its pre-failure mean after the
+    /// failure (one bin), or nil.
+    public var recoveredAt: Int64?
+    /// Goodput per bin, summed over the connections (bytes).
+    public var goodput: [Int64]
 }
 
 /// One flow: its 5-tuple, its counters and the path it took in each phase.
@@ -117,6 +143,8 @@ public final class ScenarioRun {
         var quiet: Int64?
     }
     private var groupFlows: [GroupEntry] = []
+    /// Closed-loop connections per group index.
+    private var groupConnections: [Int: (TCPConfiguration, [TCPConnectionID])] = [:]
     private var groupIndex: [String: Int] = [:]
     /// How long the run lasted: the scenario's duration, or as long as fed traffic lasted.
     public private(set) var effectiveDuration: SimTime
@@ -159,6 +187,15 @@ public final class ScenarioRun {
             throw ScenarioError("the failure of \(f.target) at \(f.at) is at or after the end of the run (\(spec.duration))")
         }
         for g in spec.traffic {
+            if let tcp = g.closedLoop {
+                if g.ipProtocol != IPProtocol.tcp { throw ScenarioError("traffic \(g.name): closed-loop traffic must be TCP") }
+                if tcp.mss < 88 || tcp.mss > 65_495 { throw ScenarioError("traffic \(g.name): MSS \(tcp.mss) is not in 88...65495") }
+                if tcp.minimumRTO.nanoseconds <= 0 || tcp.maximumRTO < tcp.minimumRTO {
+                    throw ScenarioError("traffic \(g.name): the RTO bounds must be positive and min-rto <= max-rto")
+                }
+                if g.flows < 1 { throw ScenarioError("traffic \(g.name): flows must be at least 1") }
+                continue
+            }
             if g.packetsPerSecond <= 0 { throw ScenarioError("traffic \(g.name): rate must be positive") }
             if g.flows < 1 { throw ScenarioError("traffic \(g.name): flows must be at least 1") }
             if g.from == g.to { throw ScenarioError("traffic \(g.name): from and to are the same site") }
@@ -190,6 +227,7 @@ public final class ScenarioRun {
                 let label = "\(group.name) \(fromSite.label) -> \(toSite.label)"
                 let perFlow = group.packetsPerSecond / Double(group.flows)
                 var ids: [FlowID] = []
+                var connections: [TCPConnectionID] = []
                 for f in 0..<group.flows {
                     let clientPort = UInt16(40_000 + g * 100 + f), serverPort = UInt16(5_000 + g)
                     var spec = FlowSpec(key: FlowKey(source: srcAddress, destination: dstAddress,
@@ -197,6 +235,15 @@ public final class ScenarioRun {
                                                      destinationPort: reverse ? clientPort : serverPort, ipProtocol: group.ipProtocol),
                                         source: src, destination: dst, group: label, dontFragment: group.dontFragment)
                     spec.ttl = 64
+                    if let tcp = group.closedLoop {
+                        // Connections start spread over 10 ms, so they do not move in lockstep.
+                        let start = group.start + SimTime(nanoseconds: 10_000_000 * Int64(f) / Int64(group.flows))
+                        let c = network.simulation.addTCPConnection(spec, configuration: tcp, start: start, stop: group.stop ?? spec_stop,
+                                                                    ackGroup: "\(group.name) acks \(toSite.label) -> \(fromSite.label)")
+                        ids.append(c.data)
+                        connections.append(c)
+                        continue
+                    }
                     let pattern: ArrivalPattern
                     let interval = SimTime(nanoseconds: Int64((1e9 / perFlow).rounded()))
                     switch group.pattern {
@@ -208,6 +255,15 @@ public final class ScenarioRun {
                     let offset = SimTime(nanoseconds: interval.nanoseconds * Int64(f) / Int64(group.flows))
                     ids.append(network.simulation.addSource(TrafficSpec(flow: spec, pattern: pattern, sizes: group.sizes,
                                                                         start: group.start + offset, stop: group.stop ?? spec_stop)))
+                }
+                if let tcp = group.closedLoop {
+                    groupConnections[groupFlows.count] = (tcp, connections)
+                    groupIndex[label] = groupFlows.count
+                    groupFlows.append(GroupEntry(name: label, from: fromSite, to: toSite, flows: ids, quiet: 0))
+                    let ackLabel = "\(group.name) acks \(toSite.label) -> \(fromSite.label)"
+                    groupIndex[ackLabel] = groupFlows.count
+                    groupFlows.append(GroupEntry(name: ackLabel, from: toSite, to: fromSite, flows: connections.map(\.acks), quiet: .max))
+                    continue
                 }
                 var quiet = Int64(3e9 * Double(group.flows) / group.packetsPerSecond)
                 // Exponential off periods longer than ten means happen once in 22,000.
@@ -333,6 +389,52 @@ public final class ScenarioRun {
         return collect(window: window)
     }
 
+    /// What a group's TCP connections did, phase by phase.
+    private func tcpGroup(_ config: TCPConfiguration, _ connections: [TCPConnectionID], window w: (start: SimTime, end: SimTime)?,
+                          settled: Int64?) -> TCPGroupResult {
+        let sim = network.simulation
+        var r = TCPGroupResult(connections: connections.count, congestionControl: config.congestionControl, longestStall: 0,
+                               longestStallStart: -1, retransmissions: 0, timeouts: 0, fastRetransmits: 0, maxBackoff: 0,
+                               bytesDelivered: 0, goodput: [])
+        for c in connections {
+            let s = sim.statistics(of: c)
+            if s.longestStall > r.longestStall { r.longestStall = s.longestStall; r.longestStallStart = s.longestStallStart }
+            r.retransmissions += s.retransmissions
+            r.timeouts += s.timeouts
+            r.fastRetransmits += s.fastRetransmits
+            r.maxBackoff = max(r.maxBackoff, s.maxBackoff)
+            r.bytesDelivered += s.bytesDelivered
+            if r.goodput.count < s.goodput.count { r.goodput += Array(repeating: 0, count: s.goodput.count - r.goodput.count) }
+            for (b, bytes) in s.goodput.enumerated() { r.goodput[b] += bytes }
+        }
+        let bin = spec.binWidth.nanoseconds
+        func rate(_ from: Int64, _ to: Int64) -> Double? {
+            let first = Int((from + bin - 1) / bin), last = Int(to / bin)
+            guard last > first else { return nil }
+            let bytes = (first..<last).reduce(Int64(0)) { $0 + ($1 < r.goodput.count ? r.goodput[$1] : 0) }
+            return Double(bytes) * 8 / (Double(last - first) * Double(bin) / 1e9)
+        }
+        let end = effectiveDuration.nanoseconds
+        guard let w else {
+            r.goodputBefore = rate(0, end)
+            return r
+        }
+        // Before the failure, leaving out the first second (slow start).
+        r.goodputBefore = rate(min(1_000_000_000, w.start.nanoseconds / 2), w.start.nanoseconds)
+        r.goodputDuring = rate(w.start.nanoseconds, w.end.nanoseconds)
+        r.goodputAfter = settled.flatMap { rate($0, end) }
+        if let before = r.goodputBefore, before > 0 {
+            let threshold = 0.9 * before * Double(bin) / 1e9 / 8
+            let from = max(w.start.nanoseconds, r.longestStallStart >= w.start.nanoseconds ? r.longestStallStart + r.longestStall : 0)
+            var b = Int((from + bin - 1) / bin)
+            while b < r.goodput.count && Int64(b) * bin < end {
+                if Double(r.goodput[b]) >= threshold { r.recoveredAt = Int64(b) * bin; break }
+                b += 1
+            }
+        }
+        return r
+    }
+
     /// The distinct current paths of `flows`, in order of first appearance,
     /// and the index of each flow's path.
     func paths(_ flows: [FlowID]) -> ([RoutePath], [Int]) {
@@ -418,6 +520,12 @@ public final class ScenarioRun {
             let during = w.map { phase($0.start.nanoseconds, $0.end.nanoseconds) } ?? (nil, 0)
             let after = settled.map { phase($0, end) } ?? (nil, 0)
             let pb = pathsBefore[i] ?? ([], []), pd = pathsDuring[i] ?? ([], []), pa = paths(g.flows)
+            var tcpResult: TCPGroupResult? = nil
+            if let (config, connections) = groupConnections[i] {
+                tcpResult = tcpGroup(config, connections, window: w, settled: settled)
+                gap = tcpResult!.longestStall
+                gapStart = tcpResult!.longestStallStart
+            }
             groups.append(GroupResult(
                 name: label, from: fromSite, to: toSite, flows: g.flows.count, statistics: total,
                 longestGap: gap, longestGapStart: gapStart,
@@ -429,7 +537,7 @@ public final class ScenarioRun {
                                pathBefore: n < pb.1.count ? pb.1[n] : -1,
                                pathDuring: n < pd.1.count ? pd.1[n] : -1,
                                pathAfter: pa.1[n])
-                }))
+                }, tcp: tcpResult))
         }
         let start = w?.start ?? .zero
         let convergence = network.controlPlane.fibChanges.filter { $0.time >= start }.map {

@@ -37,6 +37,10 @@ public struct TrafficGroup: Sendable {
     public var bothDirections = true
     public var start: SimTime = .milliseconds(1)
     public var stop: SimTime? = nil
+    /// Closed-loop TCP: each flow is a TCP connection whose sending follows
+    /// congestion control, ACKs and timeouts (the rate and sizes above do not
+    /// apply); nil sends open-loop packets at the rate above.
+    public var closedLoop: TCPConfiguration? = nil
 
     public enum PatternKind: Sendable, Equatable {
         case constant
