@@ -36,10 +36,12 @@ extension Simulation {
     public func statistics(of connection: TCPConnectionID) -> TCPStatistics {
         let c = tcp[Int(connection.index)]
         var s = c.statistics
-        let outstanding = c.sndNxt > c.sndUna || (!c.done && now.nanoseconds < c.stop)
-        if outstanding && c.lastProgress >= 0 && now.nanoseconds - c.lastProgress > s.longestStall {
-            s.longestStall = now.nanoseconds - c.lastProgress
-            s.longestStallStart = c.lastProgress
+        let outstanding = c.configuration.applicationLimited ? c.totalSegments > c.sndUna
+            : c.sndNxt > c.sndUna || (!c.done && now.nanoseconds < c.stop)
+        let from = max(c.lastProgress, c.busySince)
+        if outstanding && now.nanoseconds - from > s.longestStall {
+            s.longestStall = now.nanoseconds - from
+            s.longestStallStart = from
         }
         s.smoothedRTT = c.srtt
         s.rto = c.rto
@@ -96,8 +98,31 @@ extension Simulation {
         if c.pointee.sndNxt > c.pointee.sndUna && c.pointee.rtoDeadline < 0 { armRTO(i, now: t) }
     }
 
+    /// The application writes one segment of `size` IP bytes on an
+    /// application-limited connection; false when the send buffer is full.
+    @discardableResult
+    public func write(_ connection: TCPConnectionID, size: Int) -> Bool {
+        let i = Int(connection.index)
+        let c = tcp.base + i
+        precondition(c.pointee.configuration.applicationLimited, "write(_:size:) is for application-limited connections")
+        let capacity = Int64(c.pointee.writeSizes.count)
+        guard c.pointee.totalSegments - c.pointee.sndUna < capacity else {
+            c.pointee.statistics.writesRefused &+= 1
+            return false
+        }
+        let cap = flows[Int(c.pointee.dataFlow)].sizeCap
+        let bytes = max(min(size, cap, c.pointee.segmentBytes), c.pointee.ackBytes + 1)
+        if c.pointee.totalSegments == c.pointee.sndUna { c.pointee.busySince = max(now.nanoseconds, c.pointee.start) }
+        c.pointee.writeSizes[Int(c.pointee.totalSegments % capacity)] = UInt32(bytes)
+        c.pointee.totalSegments += 1
+        c.pointee.statistics.writes &+= 1
+        if now.nanoseconds >= c.pointee.start { tcpSend(i, now: now.nanoseconds) }
+        return true
+    }
+
     /// The last segment of a bounded transfer carries the remainder.
     func segmentSize(_ c: TCPConnection, _ s: Int64) -> Int {
+        if c.configuration.applicationLimited { return Int(c.writeSizes[Int(s % Int64(c.writeSizes.count))]) }
         guard let total = c.configuration.bytes, s == c.totalSegments - 1 else { return c.segmentBytes }
         let rest = total - Int64(c.payloadBytes) * (c.totalSegments - 1)
         return c.ackBytes + Int(rest)
@@ -163,7 +188,8 @@ extension Simulation {
                     c.pointee.rcvNxt += 1
                 }
                 c.pointee.progress(bytes: advanced, at: t)
-                if c.pointee.rcvNxt >= c.pointee.totalSegments && c.pointee.statistics.completedAt < 0 {
+                if !c.pointee.configuration.applicationLimited && c.pointee.rcvNxt >= c.pointee.totalSegments
+                    && c.pointee.statistics.completedAt < 0 {
                     c.pointee.statistics.completedAt = t
                 }
             } else if s > c.pointee.rcvNxt && s - c.pointee.rcvNxt < c.pointee.windowSegments {

@@ -29,6 +29,13 @@ public struct TCPConfiguration: Sendable, Equatable {
     public var receiveWindow = 6 << 20
     /// Bytes to send; nil sends until the connection's stop time.
     public var bytes: Int64? = nil
+    /// Application-limited: the sender sends only what the application wrote
+    /// (``Simulation/write(_:size:)``), one segment per write, as a replayed
+    /// capture's sender did. `bytes` is then ignored.
+    public var applicationLimited = false
+    /// Send buffer in segments for application writes; a write beyond it is
+    /// refused (the application would block).
+    public var sendBufferSegments = 4_096
 
     public init() {}
 }
@@ -49,6 +56,9 @@ public struct TCPStatistics: Sendable, Equatable {
     public var longestStallStart: Int64 = -1
     /// When the last byte arrived (bounded transfers), or -1.
     public var completedAt: Int64 = -1
+    /// Application writes taken, and refused because the send buffer was full.
+    public var writes: UInt64 = 0
+    public var writesRefused: UInt64 = 0
     /// Smoothed RTT at the end (ns), and the RTO then.
     public var smoothedRTT: Int64 = 0
     public var rto: Int64 = 0
@@ -77,7 +87,9 @@ struct TCPConnection {
     let segmentBytes: Int
     let ackBytes: Int
     let payloadBytes: Int
-    let totalSegments: Int64
+    var totalSegments: Int64
+    /// Sizes (IP bytes) of the application's segments not yet acknowledged, by segment number.
+    var writeSizes: [UInt32] = []
     let binWidth: Int64
     // Sender.
     var sndUna: Int64 = 0
@@ -111,6 +123,9 @@ struct TCPConnection {
     var rcvHighest: Int64 = 0
     var outOfOrder: [UInt64]
     var lastProgress: Int64 = -1
+    /// Since when the sender has had data outstanding without a break (an
+    /// idle application is not a stall).
+    var busySince: Int64 = 0
     var statistics = TCPStatistics()
 
     init(configuration: TCPConfiguration, dataFlow: Int32, ackFlow: Int32, start: Int64, stop: Int64,
@@ -123,8 +138,14 @@ struct TCPConnection {
         self.segmentBytes = segmentBytes
         ackBytes = headerBytes
         payloadBytes = segmentBytes - headerBytes
-        totalSegments = configuration.bytes.map { ($0 + Int64(segmentBytes - headerBytes) - 1) / Int64(segmentBytes - headerBytes) } ?? .max
+        if configuration.applicationLimited {
+            totalSegments = 0
+            writeSizes = [UInt32](repeating: 0, count: max(configuration.sendBufferSegments, 16))
+        } else {
+            totalSegments = configuration.bytes.map { ($0 + Int64(segmentBytes - headerBytes) - 1) / Int64(segmentBytes - headerBytes) } ?? .max
+        }
         self.binWidth = binWidth
+        busySince = start
         cwnd = Double(configuration.initialWindow)
         rto = configuration.initialRTO.nanoseconds
         let window = max(configuration.receiveWindow / max(segmentBytes - headerBytes, 1), 4)
@@ -230,9 +251,10 @@ struct TCPConnection {
 
     /// In-order progress at the receiver at time `t`.
     mutating func progress(bytes: Int64, at t: Int64) {
-        if lastProgress >= 0 && t - lastProgress > statistics.longestStall {
-            statistics.longestStall = t - lastProgress
-            statistics.longestStallStart = lastProgress
+        let from = max(lastProgress, busySince)
+        if t - from > statistics.longestStall {
+            statistics.longestStall = t - from
+            statistics.longestStallStart = from
         }
         lastProgress = t
         statistics.bytesDelivered += bytes

@@ -35,6 +35,11 @@ public struct ReplayOptions: Sendable {
     public var captureSnapLength = 256
     /// When the first packet enters the network.
     public var start = SimTime.milliseconds(1)
+    /// Closed-loop TCP: each direction of a captured TCP connection becomes a
+    /// TCP sender whose application writes the captured segments at their
+    /// times; the emulator's TCP decides when they cross the network (and
+    /// makes its own ACKs). nil replays TCP packets as they are (open loop).
+    public var closedLoopTCP: TCPConfiguration? = nil
 
     public init(scenario: ScenarioSpec) {
         self.scenario = scenario
@@ -63,6 +68,8 @@ public struct ReplayResult: Sendable {
     public var filteredOut = 0
     /// IP packets sent into the network.
     public var replayed = 0
+    /// TCP segments handed to closed-loop senders (their packets are the TCP model's).
+    public var writtenToTCP = 0
     /// Frames not sent, by reason (non-IP, malformed: ..., outside the topology).
     public var notReplayed: [(reason: String, count: Int)] = []
     /// Packets whose timestamp went backwards (sent at the previous packet's time).
@@ -82,7 +89,7 @@ public struct ReplayResult: Sendable {
     public var run: RunResult
 
     /// Frames read = replayed + not replayed.
-    public var framesAccounted: Bool { framesRead == replayed + notReplayed.reduce(0) { $0 + $1.count } }
+    public var framesAccounted: Bool { framesRead == replayed + writtenToTCP + notReplayed.reduce(0) { $0 + $1.count } }
 }
 
 /// Replays a capture through a SecureCart design, streaming: one frame is
@@ -118,10 +125,19 @@ struct Feeder {
     let sim: Simulation
     let plan: AddressPlan
     var table = ConversationTable()
-    /// Per emulator flow: (mapped key, reverse flow or -1) for new directions.
-    var flowKeys: [FlowKey] = []
-    var flowSites: [(from: Site, to: Site)] = []
-    var flowIDs: [FlowID] = []
+    /// One direction of a captured conversation: where it was mapped, and
+    /// the emulator flow or TCP connection that carries it (made on first use).
+    struct Direction {
+        var mapped: FlowKey
+        var from: Site
+        var to: Site
+        var ttl: UInt8
+        var dontFragment: Bool
+        var flow: FlowID?
+        var connection: TCPConnectionID?
+    }
+    var directions: [Direction] = []
+    var written = 0
     var mapper: AddressMapper
     var notReplayed: [String: Int] = [:]
     var framesRead = 0
@@ -255,7 +271,20 @@ struct Feeder {
                     t = clock
                 }
                 clock = t
-                guard let flow = flowFor(info: info, bytes: record.bytes) else { continue }
+                guard let d = directionFor(info: info, bytes: record.bytes) else { continue }
+                if let tcpConfig = options.closedLoopTCP, info.ip.flow.ipProtocol == IPProtocol.tcp, info.ip.fragment == .whole {
+                    // Closed loop: the captured segment is an application write.
+                    let payload = Feeder.tcpPayload(info, record.bytes)
+                    guard payload > 0 else { count("TCP without payload (closed-loop TCP makes its own)"); continue }
+                    sim.run(until: SimTime(nanoseconds: t))
+                    let c = directions[d].connection ?? newConnection(d, configuration: tcpConfig, at: t)
+                    if sim.write(c, size: size) { written += 1 } else { count("TCP send buffer full (the application would block)") }
+                    packetIndex += 1
+                    sentBits &+= Int64(size) &* 8
+                    last = t
+                    continue
+                }
+                let flow = directions[d].flow ?? newFlow(d)
                 sim.run(until: SimTime(nanoseconds: t))
                 sim.send(flow: flow, size: size, dontFragment: info.ip.dontFragment)
                 replayed += 1
@@ -286,19 +315,27 @@ struct Feeder {
         notReplayed[reason, default: 0] += 1
     }
 
-    /// The emulator flow of this packet's direction, created on first sight.
-    mutating func flowFor(info: PacketInfo, bytes: UnsafeRawBufferPointer) -> FlowID? {
+    /// The payload bytes of a TCP segment (IP length minus both headers).
+    static func tcpPayload(_ info: PacketInfo, _ bytes: UnsafeRawBufferPointer) -> Int {
+        let t = Int(info.ip.transportOffset)
+        guard t >= 0, t + 13 <= bytes.count else { return 0 }
+        let headers = (t - Int(info.ip.offset)) + Int(bytes[t + 12] >> 4) * 4
+        return max(Int(info.ip.length) - headers, 0)
+    }
+
+    /// This packet's direction, mapped on first sight.
+    mutating func directionFor(info: PacketInfo, bytes: UnsafeRawBufferPointer) -> Int? {
         let key = info.ip.flow
         if let f = table.find(key) {
-            if f >= 0 { return flowIDs[Int(f)] }
+            if f >= 0 { return Int(f) }
             count(f == Feeder.outsideTopology ? Feeder.outsideReason : Feeder.noSiteReason)
             return nil
         }
+        let ttl = info.ip.hopLimit, df = info.ip.dontFragment
         // The other direction of a known conversation?
         if let r = table.find(key.reversed), r >= 0 {
-            let mapped = flowKeys[Int(r)].reversed
-            let sites = flowSites[Int(r)]
-            return newFlow(original: key, mapped: mapped, from: sites.to, to: sites.from, ttl: info.ip.hopLimit, df: info.ip.dontFragment)
+            let other = directions[Int(r)]
+            return newDirection(original: key, mapped: other.mapped.reversed, from: other.to, to: other.from, ttl: ttl, df: df)
         }
         // A new conversation: who opened it?
         var senderOpened = true
@@ -307,7 +344,6 @@ struct Feeder {
             if flags & 0x12 == 0x12 { senderOpened = false }  // SYN+ACK: the receiver opened it
         }
         let (client, server) = senderOpened ? (key, key.reversed) : (key.reversed, key)
-        // Where the two ends go.
         let clientSite: Site, serverSite: Site
         var mappedClient = client
         if options.mapAddresses {
@@ -323,10 +359,44 @@ struct Feeder {
             }
             (clientSite, serverSite) = (a, b)
         }
-        if senderOpened {
-            return newFlow(original: key, mapped: mappedClient, from: clientSite, to: serverSite, ttl: info.ip.hopLimit, df: info.ip.dontFragment)
+        guard scenario.endpoint(clientSite) != nil, scenario.endpoint(serverSite) != nil else {
+            table.insert(key, flow: Feeder.noSite)
+            table.insert(key.reversed, flow: Feeder.noSite)
+            count(Feeder.noSiteReason)
+            return nil
         }
-        return newFlow(original: key, mapped: mappedClient.reversed, from: serverSite, to: clientSite, ttl: info.ip.hopLimit, df: info.ip.dontFragment)
+        if senderOpened {
+            return newDirection(original: key, mapped: mappedClient, from: clientSite, to: serverSite, ttl: ttl, df: df)
+        }
+        return newDirection(original: key, mapped: mappedClient.reversed, from: serverSite, to: clientSite, ttl: ttl, df: df)
+    }
+
+    mutating func newDirection(original: FlowKey, mapped: FlowKey, from: Site, to: Site, ttl: UInt8, df: Bool) -> Int {
+        table.insert(original, flow: Int32(directions.count))
+        directions.append(Direction(mapped: mapped, from: from, to: to, ttl: ttl, dontFragment: df))
+        return directions.count - 1
+    }
+
+    func spec(_ d: Direction) -> FlowSpec {
+        FlowSpec(key: d.mapped, source: scenario.endpoint(d.from)!.node, destination: scenario.endpoint(d.to)!.node, group: "",
+                 dontFragment: d.dontFragment, ttl: max(d.ttl, 1))
+    }
+
+    mutating func newFlow(_ d: Int) -> FlowID {
+        let dir = directions[d]
+        let id = scenario.addExternalFlow(spec(dir), label: "replay \(dir.from.label) -> \(dir.to.label)", from: dir.from, to: dir.to)
+        directions[d].flow = id
+        return id
+    }
+
+    mutating func newConnection(_ d: Int, configuration: TCPConfiguration, at t: Int64) -> TCPConnectionID {
+        let dir = directions[d]
+        var config = configuration
+        config.applicationLimited = true
+        let c = scenario.addExternalTCPConnection(spec(dir), configuration: config, start: SimTime(nanoseconds: t),
+                                                  label: "replay tcp \(dir.from.label) -> \(dir.to.label)", from: dir.from, to: dir.to)
+        directions[d].connection = c
+        return c
     }
 
     static let outsideTopology: Int32 = -1
@@ -345,27 +415,12 @@ struct Feeder {
         return nil
     }
 
-    mutating func newFlow(original: FlowKey, mapped: FlowKey, from: Site, to: Site, ttl: UInt8, df: Bool) -> FlowID? {
-        guard let (source, _) = scenario.endpoint(from), let (destination, _) = scenario.endpoint(to) else {
-            table.insert(original, flow: Feeder.noSite)
-            count(Feeder.noSiteReason)
-            return nil
-        }
-        let spec = FlowSpec(key: mapped, source: source, destination: destination, group: "",
-                            dontFragment: df, ttl: max(ttl, 1))
-        let id = scenario.addExternalFlow(spec, label: "replay \(from.label) -> \(to.label)", from: from, to: to)
-        table.insert(original, flow: Int32(flowIDs.count))
-        flowIDs.append(id)
-        flowKeys.append(mapped)
-        flowSites.append((from, to))
-        return id
-    }
-
     func result(run: RunResult) -> ReplayResult {
         var r = ReplayResult(file: file, run: run)
         r.framesRead = framesRead
         r.filteredOut = filteredOut
         r.replayed = replayed
+        r.writtenToTCP = written
         r.notReplayed = notReplayed.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
         r.timestampsBackwards = backwards
         r.addressMap = mapper.mappings

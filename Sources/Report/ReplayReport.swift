@@ -6,7 +6,9 @@ import Scenario
 public enum ReplayReport {
     public static func text(_ r: ReplayResult, preset: Preset? = nil) -> String {
         var out = "dxemu replay: \(r.file) through \(r.run.design)\(preset.map { " (\($0.summary))" } ?? "")\n"
-        out += "frames read \(r.framesRead): replayed \(r.replayed), not replayed \(r.framesRead - r.replayed)"
+        out += "frames read \(r.framesRead): replayed \(r.replayed)"
+        if r.writtenToTCP > 0 { out += ", written to closed-loop TCP \(r.writtenToTCP)" }
+        out += ", not replayed \(r.framesRead - r.replayed - r.writtenToTCP)"
         if r.filteredOut > 0 { out += "; \(r.filteredOut) left out by the filter" }
         out += "\n"
         for (reason, count) in r.notReplayed { out += "  \(String(repeating: " ", count: max(0, 9 - String(count).count)))\(count)  \(reason)\n" }
@@ -28,7 +30,7 @@ public enum ReplayReport {
         .object([
             ("schema", "dxemu.replay"), ("schema_version", .count(RunReport.schemaVersion)),
             ("file", .string(r.file)), ("frames_read", .count(r.framesRead)), ("filtered_out", .count(r.filteredOut)),
-            ("replayed", .count(r.replayed)),
+            ("replayed", .count(r.replayed)), ("written_to_tcp", .count(r.writtenToTCP)),
             ("not_replayed", .array(r.notReplayed.map { .object([("reason", .string($0.reason)), ("frames", .count($0.count))]) })),
             ("timestamps_backwards", .count(r.timestampsBackwards)),
             ("address_map", .array(r.addressMap.map {

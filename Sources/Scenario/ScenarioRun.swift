@@ -435,6 +435,31 @@ public final class ScenarioRun {
         return r
     }
 
+    /// Adds a closed-loop TCP connection fed from outside (replay): its data
+    /// flow is reported in `label`, its ACKs in `label` + " acks".
+    public func addExternalTCPConnection(_ flow: FlowSpec, configuration: TCPConfiguration, start: SimTime,
+                                         label: String, from: Site, to: Site) -> TCPConnectionID {
+        var spec = flow
+        spec.group = label
+        let ackLabel = label + " (acks)"
+        let c = network.simulation.addTCPConnection(spec, configuration: configuration, start: start, stop: .never, ackGroup: ackLabel)
+        if let g = groupIndex[label] {
+            groupFlows[g].flows.append(c.data)
+            groupConnections[g]?.1.append(c)
+        } else {
+            groupIndex[label] = groupFlows.count
+            groupConnections[groupFlows.count] = (configuration, [c])
+            groupFlows.append(GroupEntry(name: label, from: from, to: to, flows: [c.data], quiet: 0))
+        }
+        if let g = groupIndex[ackLabel] {
+            groupFlows[g].flows.append(c.acks)
+        } else {
+            groupIndex[ackLabel] = groupFlows.count
+            groupFlows.append(GroupEntry(name: ackLabel, from: to, to: from, flows: [c.acks], quiet: .max))
+        }
+        return c
+    }
+
     /// The distinct current paths of `flows`, in order of first appearance,
     /// and the index of each flow's path.
     func paths(_ flows: [FlowID]) -> ([RoutePath], [Int]) {

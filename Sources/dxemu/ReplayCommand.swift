@@ -57,6 +57,15 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("capture-snaplen"), help: "Bytes kept per packet in --capture files.")
     var captureSnapLength = 256
 
+    @Flag(name: .customLong("closed-loop"), help: "Replay TCP as closed-loop connections: captured segments are application writes, the TCP model sends them.")
+    var closedLoop = false
+
+    @Option(name: .customLong("congestion-control"), help: "With --closed-loop: cubic or reno.")
+    var congestionControl = "cubic"
+
+    @Option(name: .customLong("min-rto"), help: "With --closed-loop: the minimum retransmission timeout (default 200ms, Linux).")
+    var minRTO: String?
+
     @OptionGroup var failure: FailureOptions
     @OptionGroup var options: RunOptions
 
@@ -87,6 +96,18 @@ struct ReplayCommand: ParsableCommand {
         if let mbps { replay.pacing = .megabitsPerSecond(mbps) }
         if topSpeed { replay.pacing = .lineRate }
         replay.loops = loop
+        if closedLoop {
+            var tcp = TCPConfiguration()
+            guard let cc = CongestionControl(rawValue: congestionControl) else {
+                throw InputError("--congestion-control '\(congestionControl)' is not one of cubic, reno")
+            }
+            tcp.congestionControl = cc
+            if let minRTO {
+                guard let t = QuantityParser.time(minRTO), t.nanoseconds > 0 else { throw InputError("--min-rto '\(minRTO)' is not a positive time") }
+                tcp.minimumRTO = t
+            }
+            replay.closedLoopTCP = tcp
+        }
         replay.filter = filter
         replay.captureSnapLength = captureSnapLength
         for item in capture {

@@ -179,3 +179,28 @@ func tcpdumpLengths(_ path: String) throws -> [Int] {
         #expect(fates == UInt64(r.replayed), "\(file)")
     }
 }
+
+/// Closed-loop replay: the capture's TCP segments become application writes
+/// on emulated TCP connections, which stall across a failure and resume.
+@Suite struct ClosedLoopReplayTests {
+    @Test func capturedTCPBecomesClosedLoopConnections() throws {
+        var options = ReplayOptions(scenario: Preset.optionAPassive.scenario)
+        options.scenario.failures = [FailureSpec(kind: .silent, target: "dx1", at: .seconds(2), duration: .seconds(3))]
+        options.mapAddresses = false
+        options.closedLoopTCP = TCPConfiguration()
+        let r = try Replay.run(file: bundledCapture, options: options)
+        #expect(r.framesAccounted)
+        #expect(r.writtenToTCP > 0)
+        #expect(r.notReplayed.contains { $0.reason.hasPrefix("TCP without payload") })
+        #expect(r.run.accountingViolations == 0)
+        let tcp = r.run.groups.filter { $0.tcp != nil && $0.from == .onPrem && $0.to == .vpc1 }
+        #expect(!tcp.isEmpty)
+        // Connections with data outstanding across the failure wait for BFD
+        // (0.6-0.9 s) plus the next RTO firing: longer than the detection.
+        let stall = tcp.map { $0.tcp!.longestStall }.max()!
+        #expect(stall > 600_000_000 && stall < 2_500_000_000, "\(stall)")
+        // Every write reaches its receiver in the end (the failure was repaired).
+        let written = r.run.groups.compactMap(\.tcp).reduce(Int64(0)) { $0 + $1.bytesDelivered }
+        #expect(written > 0)
+    }
+}
