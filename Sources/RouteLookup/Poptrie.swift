@@ -183,14 +183,15 @@ public final class Poptrie<Family: AddressFamily> {
                     let current = k + g &* width
                     let slot = pending + (g & 1) &* width
                     for j in 0..<width {
+                        // Branch-free: a leaf's answer is stored now and its lane
+                        // cleared; a node index is kept and its line prefetched
+                        // (a leaf prefetches the unused sentinel node 0).
                         let d = direct[Int(truncatingIfNeeded: current[j] &>> shift)]
-                        if d & Self.leafFlag != 0 {
-                            out[g &* width &+ j] = NextHop(truncatingIfNeeded: d)
-                            slot[j] = 0
-                        } else {
-                            dxemu_prefetch(nodes + Int(d))
-                            slot[j] = d
-                        }
+                        let isNode = d & Self.leafFlag == 0
+                        let index = isNode ? d : 0
+                        out[g &* width &+ j] = NextHop(truncatingIfNeeded: d)
+                        dxemu_prefetch(nodes + Int(index))
+                        slot[j] = index
                     }
                 }
                 if g > 0 {
