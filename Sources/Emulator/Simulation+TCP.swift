@@ -62,7 +62,7 @@ extension Simulation {
         flow.pointee.statistics.sent &+= 1
         flow.pointee.statistics.bytesSent &+= UInt64(size)
         var packet = Packet(flow: UInt32(f), size: UInt32(size), sequence: UInt32(truncatingIfNeeded: sequence), created: t,
-                            ttl: flow.pointee.spec.ttl, flags: flow.pointee.packetFlags)
+                            ttl: flow.pointee.ttl, flags: flow.pointee.packetFlags)
         packet.payload = sack
         let uplink = nodes[Int(flow.pointee.sourceNode)].uplink
         if uplink < 0 {

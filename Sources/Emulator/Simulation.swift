@@ -373,7 +373,7 @@ public final class Simulation {
         flow.pointee.statistics.sent &+= 1
         flow.pointee.statistics.bytesSent &+= UInt64(size)
         let packet = Packet(flow: UInt32(f), size: UInt32(size), sequence: sequence, created: t,
-                            ttl: flow.pointee.spec.ttl, flags: flow.pointee.packetFlags)
+                            ttl: flow.pointee.ttl, flags: flow.pointee.packetFlags)
         let uplink = nodes[Int(flow.pointee.sourceNode)].uplink
         if uplink < 0 {
             drop(packet, .noRoute, link: -1, now: t)

@@ -5,22 +5,22 @@ import PacketWire
 /// has no Swift `Dictionary`, no hashing protocol dispatch and no allocation
 /// except when the table grows (amortised, on new flows only).
 struct ConversationTable {
-    /// What a key maps to: the emulator flow that carries it.
+    /// What a key maps to: the emulator flow that carries it. The occupied
+    /// flag sits in the entry's padding, so a probe reads one slot, not two arrays.
     struct Entry {
         var key: FlowKey
         var flow: Int32
+        var occupied: Bool
     }
 
     private(set) var count = 0
     private var slots: [Entry]
-    private var used: [Bool]
     private var mask: Int
 
     init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = Array(repeating: Entry(key: FlowKey(), flow: -1), count: size)
-        used = Array(repeating: false, count: size)
+        slots = Array(repeating: Entry(key: FlowKey(), flow: -1, occupied: false), count: size)
         mask = size - 1
     }
 
@@ -38,31 +38,31 @@ struct ConversationTable {
     /// The flow `key` maps to, or nil.
     @inline(__always)
     func find(_ key: FlowKey) -> Int32? {
-        var i = ConversationTable.hash(key) & mask
-        while used[i] {
-            if slots[i].key == key { return slots[i].flow }
-            i = (i + 1) & mask
+        slots.withUnsafeBufferPointer { table in
+            var i = ConversationTable.hash(key) & mask
+            while table[i].occupied {
+                if table[i].key == key { return table[i].flow }
+                i = (i + 1) & mask
+            }
+            return nil
         }
-        return nil
     }
 
     mutating func insert(_ key: FlowKey, flow: Int32) {
         if (count + 1) * 2 > slots.count { grow() }
         var i = ConversationTable.hash(key) & mask
-        while used[i] {
+        while slots[i].occupied {
             if slots[i].key == key { slots[i].flow = flow; return }
             i = (i + 1) & mask
         }
-        used[i] = true
-        slots[i] = Entry(key: key, flow: flow)
+        slots[i] = Entry(key: key, flow: flow, occupied: true)
         count += 1
     }
 
     private mutating func grow() {
-        let old = zip(slots, used).filter(\.1).map(\.0)
+        let old = slots.filter(\.occupied)
         let size = slots.count * 2
-        slots = Array(repeating: Entry(key: FlowKey(), flow: -1), count: size)
-        used = Array(repeating: false, count: size)
+        slots = Array(repeating: Entry(key: FlowKey(), flow: -1, occupied: false), count: size)
         mask = size - 1
         count = 0
         for e in old { insert(e.key, flow: e.flow) }
