@@ -1,4 +1,5 @@
 import Capture
+import Dispatch
 import Emulator
 import NetAddress
 import PacketWire
@@ -106,7 +107,7 @@ public enum Replay {
         var feeder = try Feeder(file: file, options: options, scenario: scenario)
         scenario.start()
         feeder.startCaptures()
-        let end = try feeder.feed()
+        let end = try feeder.feed(file: file)
         let run = scenario.finish(at: end)
         var result = feeder.result(run: run)
         for c in feeder.captures {
@@ -117,38 +118,27 @@ public enum Replay {
     }
 }
 
-/// The streaming loop and its state.
+/// The simulation side of a replay: takes the packets a ``FrameSource``
+/// reads on another thread and sends them into the network at their times.
 struct Feeder {
     let file: String
     let options: ReplayOptions
     let scenario: ScenarioRun
     let sim: Simulation
-    let plan: AddressPlan
-    var table = ConversationTable()
     /// One direction of a captured conversation: where it was mapped, and
     /// the emulator flow or TCP connection that carries it (made on first use).
     struct Direction {
-        var mapped: FlowKey
-        var from: Site
-        var to: Site
-        var ttl: UInt8
-        var dontFragment: Bool
+        var plan: DirectionPlan
         var flow: FlowID?
         var connection: TCPConnectionID?
     }
     var directions: [Direction] = []
     var written = 0
-    var mapper: AddressMapper
-    var notReplayed: [String: Int] = [:]
-    var framesRead = 0
-    var filteredOut = 0
     var replayed = 0
-    var backwards = 0
-    var captureError: CaptureError?
-    var firstMalformed: CaptureError?
-    var malformedFrames = 0
-    var recordFaults: [CaptureError] = []
-    var recordFaultCount = 0
+    /// Frames the simulation side could not send (a full TCP send buffer).
+    var notReplayed: [String: Int] = [:]
+    /// The reader's account, once it has finished.
+    var source: FrameSource?
     var captures: [LinkCapture] = []
     var taps: [(link: LinkID, capture: Int, towardAWS: Bool)] = []
 
@@ -157,8 +147,6 @@ struct Feeder {
         self.options = options
         self.scenario = scenario
         sim = scenario.network.simulation
-        plan = options.scenario.design.addresses
-        mapper = AddressMapper(plan: plan)
         guard options.loops >= 1 else { throw ReplayError("--loop must be at least 1") }
         switch options.pacing {
         case let .original(speed) where !(speed > 0 && speed.isFinite): throw ReplayError("--speed must be a positive number")
@@ -203,194 +191,66 @@ struct Feeder {
         }
     }
 
-    /// Reads the capture (`loops` times) and sends every IP packet; returns the
-    /// virtual time of the last one.
-    mutating func feed() throws -> SimTime {
-        var clock = options.start.nanoseconds
-        var sentBits: Int64 = 0
-        var packetIndex: Int64 = 0
-        var loopOffset: Int64 = 0
-        var last = clock
-        for _ in 0..<options.loops {
-            let reader: CaptureReader
-            do {
-                reader = try CaptureReader(path: file)
-                if let filter = options.filter { try reader.setFilter(filter) }
-            } catch {
-                throw ReplayError(error.description)
-            }
-            var first: Int64? = nil
-            var lastStamp: Int64 = 0
-            var info = PacketInfo()
-            while true {
-                let record: CaptureRecord
-                do {
-                    guard let r = try reader.next() else { break }
-                    record = r
-                } catch {
-                    captureError = error
-                    break
-                }
-                framesRead += 1
-                guard record.linkType.isSupported else { count("unsupported link type \(record.linkType)"); continue }
-                info = PacketInfo()  // the parser fills a fresh value
-                PacketParser.parse(record.bytes, wireLength: record.wireLength, linkType: record.linkType, into: &info)
-                if info.malformed != .none && info.malformed != .headersCutBySnaplen {
-                    malformedFrames += 1
-                    if firstMalformed == nil {
-                        firstMalformed = CaptureError(path: file, record: record.number, reason: "malformed frame: \(info.malformed) "
-                                                      + "(\(record.bytes.count) bytes captured, \(record.wireLength) on the wire)")
-                        firstMalformed!.byteOffset = reader.byteOffset(ofRecord: record.number)
-                    }
-                    count("malformed: \(info.malformed)")
-                    continue
-                }
-                guard info.isIP else {
-                    count("non-IP (EtherType 0x\(Feeder.hex4(info.etherType)))")
-                    continue
-                }
-                // When it enters the network.
-                let stamp = record.timestamp
-                if first == nil { first = stamp }
-                lastStamp = stamp
-                var t: Int64
-                let size = Int(info.ip.length)
-                switch options.pacing {
-                case let .original(speed):
-                    let relative = stamp &- first!
-                    t = options.start.nanoseconds &+ loopOffset &+ (speed == 1 ? relative : Int64((Double(relative) / speed).rounded()))
-                case let .packetsPerSecond(rate):
-                    t = options.start.nanoseconds &+ Int64((Double(packetIndex) * 1e9 / rate).rounded())
-                case let .megabitsPerSecond(rate):
-                    t = options.start.nanoseconds &+ Int64((Double(sentBits) * 1_000 / rate).rounded())
-                case .lineRate:
-                    t = options.start.nanoseconds &+ sentBits / 100
-                }
-                if t < clock {
-                    if case .original = options.pacing { backwards += 1 }
-                    t = clock
-                }
-                clock = t
-                guard let d = directionFor(info: info, bytes: record.bytes) else { continue }
-                if let tcpConfig = options.closedLoopTCP, info.ip.flow.ipProtocol == IPProtocol.tcp, info.ip.fragment == .whole {
-                    // Closed loop: the captured segment is an application write.
-                    let payload = Feeder.tcpPayload(info, record.bytes)
-                    guard payload > 0 else { count("TCP without payload (closed-loop TCP makes its own)"); continue }
-                    sim.run(until: SimTime(nanoseconds: t))
-                    let c = directions[d].connection ?? newConnection(d, configuration: tcpConfig, at: t)
-                    if sim.write(c, size: size) { written += 1 } else { count("TCP send buffer full (the application would block)") }
-                    packetIndex += 1
-                    sentBits &+= Int64(size) &* 8
-                    last = t
-                    continue
-                }
-                let flow = directions[d].flow ?? newFlow(d)
-                sim.run(until: SimTime(nanoseconds: t))
-                sim.send(flow: flow, size: size, dontFragment: info.ip.dontFragment)
-                replayed += 1
-                packetIndex += 1
-                sentBits &+= Int64(size) &* 8
-                last = t
-            }
-            filteredOut += reader.recordsFilteredOut
-            recordFaults += reader.recordFaults
-            recordFaultCount += reader.recordFaultCount
-            if captureError != nil { break }
-            if let first {
-                // The next loop starts one mean gap after this one's last packet.
-                let span = lastStamp &- first
-                let gap = replayed > 1 ? max(span / Int64(max(replayed - 1, 1)), 1_000) : 1_000_000
-                loopOffset &+= span &+ gap
-            }
+    /// Reads the capture (`loops` times) on a reader thread and sends every
+    /// IP packet here as the chunks arrive; returns the virtual time of the
+    /// last one. The work and its order are the reader's, so the result is
+    /// the same however the two threads are scheduled.
+    mutating func feed(file: String) throws -> SimTime {
+        let sites = Set([Site.onPrem, .vpc1, .vpc2, .branch].filter { scenario.endpoint($0) != nil })
+        let job = ReaderJob(FrameSource(file: file, options: options, sitesWithHost: sites))
+        let pipe = ChunkPipe()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            job.source.produce(into: pipe)
+            done.signal()
         }
+        var last = options.start.nanoseconds
+        while true {
+            let chunk = pipe.acquireFilled()
+            for plan in chunk.newDirections { directions.append(Direction(plan: plan)) }
+            for i in 0..<chunk.count {
+                let work = chunk.items[i]
+                let d = Int(work.direction)
+                if work.closedLoop {
+                    sim.run(until: SimTime(nanoseconds: work.time))
+                    let c = directions[d].connection ?? newConnection(d, configuration: options.closedLoopTCP!, at: work.time)
+                    if sim.write(c, size: Int(work.tcpWrite)) {
+                        written += 1
+                    } else {
+                        notReplayed["TCP send buffer full (the application would block)", default: 0] += 1
+                    }
+                } else {
+                    let flow = directions[d].flow ?? newFlow(d)
+                    sim.run(until: SimTime(nanoseconds: work.time))
+                    sim.send(flow: flow, size: Int(work.size), dontFragment: work.dontFragment)
+                    replayed += 1
+                }
+                last = work.time
+            }
+            let isLast = chunk.isLast
+            pipe.release(chunk)
+            if isLast { break }
+        }
+        done.wait()
+        source = job.source
+        if let fatal = job.source.fatal { throw fatal }
         return SimTime(nanoseconds: last)
     }
 
-    static func hex4(_ v: UInt16) -> String {
-        let h = String(v, radix: 16)
-        return String(repeating: "0", count: max(0, 4 - h.count)) + h
-    }
-
-    mutating func count(_ reason: String) {
-        notReplayed[reason, default: 0] += 1
-    }
-
-    /// The payload bytes of a TCP segment (IP length minus both headers).
-    static func tcpPayload(_ info: PacketInfo, _ bytes: UnsafeRawBufferPointer) -> Int {
-        let t = Int(info.ip.transportOffset)
-        guard t >= 0, t + 13 <= bytes.count else { return 0 }
-        let headers = (t - Int(info.ip.offset)) + Int(bytes[t + 12] >> 4) * 4
-        return max(Int(info.ip.length) - headers, 0)
-    }
-
-    /// This packet's direction, mapped on first sight.
-    mutating func directionFor(info: PacketInfo, bytes: UnsafeRawBufferPointer) -> Int? {
-        let key = info.ip.flow
-        if let f = table.find(key) {
-            if f >= 0 { return Int(f) }
-            count(f == Feeder.outsideTopology ? Feeder.outsideReason : Feeder.noSiteReason)
-            return nil
-        }
-        let ttl = info.ip.hopLimit, df = info.ip.dontFragment
-        // The other direction of a known conversation?
-        if let r = table.find(key.reversed), r >= 0 {
-            let other = directions[Int(r)]
-            return newDirection(original: key, mapped: other.mapped.reversed, from: other.to, to: other.from, ttl: ttl, df: df)
-        }
-        // A new conversation: who opened it?
-        var senderOpened = true
-        if key.ipProtocol == IPProtocol.tcp && info.ip.transportOffset >= 0 && Int(info.ip.transportOffset) + 14 <= bytes.count {
-            let flags = bytes[Int(info.ip.transportOffset) + 13]
-            if flags & 0x12 == 0x12 { senderOpened = false }  // SYN+ACK: the receiver opened it
-        }
-        let (client, server) = senderOpened ? (key, key.reversed) : (key.reversed, key)
-        let clientSite: Site, serverSite: Site
-        var mappedClient = client
-        if options.mapAddresses {
-            clientSite = .onPrem
-            serverSite = options.vpc2Ports.contains(server.sourcePort) ? .vpc2 : .vpc1
-            mapper.map(&mappedClient, sourceSite: clientSite, destinationSite: serverSite)
-        } else {
-            guard let a = site(of: client, source: true), let b = site(of: client, source: false), a != b else {
-                table.insert(key, flow: Feeder.outsideTopology)
-                table.insert(key.reversed, flow: Feeder.outsideTopology)
-                count(Feeder.outsideReason)
-                return nil
-            }
-            (clientSite, serverSite) = (a, b)
-        }
-        guard scenario.endpoint(clientSite) != nil, scenario.endpoint(serverSite) != nil else {
-            table.insert(key, flow: Feeder.noSite)
-            table.insert(key.reversed, flow: Feeder.noSite)
-            count(Feeder.noSiteReason)
-            return nil
-        }
-        if senderOpened {
-            return newDirection(original: key, mapped: mappedClient, from: clientSite, to: serverSite, ttl: ttl, df: df)
-        }
-        return newDirection(original: key, mapped: mappedClient.reversed, from: serverSite, to: clientSite, ttl: ttl, df: df)
-    }
-
-    mutating func newDirection(original: FlowKey, mapped: FlowKey, from: Site, to: Site, ttl: UInt8, df: Bool) -> Int {
-        table.insert(original, flow: Int32(directions.count))
-        directions.append(Direction(mapped: mapped, from: from, to: to, ttl: ttl, dontFragment: df))
-        return directions.count - 1
-    }
-
-    func spec(_ d: Direction) -> FlowSpec {
+    func spec(_ d: DirectionPlan) -> FlowSpec {
         FlowSpec(key: d.mapped, source: scenario.endpoint(d.from)!.node, destination: scenario.endpoint(d.to)!.node, group: "",
                  dontFragment: d.dontFragment, ttl: max(d.ttl, 1))
     }
 
     mutating func newFlow(_ d: Int) -> FlowID {
-        let dir = directions[d]
+        let dir = directions[d].plan
         let id = scenario.addExternalFlow(spec(dir), label: "replay \(dir.from.label) -> \(dir.to.label)", from: dir.from, to: dir.to)
         directions[d].flow = id
         return id
     }
 
     mutating func newConnection(_ d: Int, configuration: TCPConfiguration, at t: Int64) -> TCPConnectionID {
-        let dir = directions[d]
+        let dir = directions[d].plan
         var config = configuration
         config.applicationLimited = true
         let c = scenario.addExternalTCPConnection(spec(dir), configuration: config, start: SimTime(nanoseconds: t),
@@ -399,38 +259,31 @@ struct Feeder {
         return c
     }
 
-    static let outsideTopology: Int32 = -1
-    static let noSite: Int32 = -2
-    static let outsideReason = "addresses outside the topology's sites (--no-map)"
-    static let noSiteReason = "no host for that site in the design"
-
-    /// The site whose prefix holds the key's source (or destination).
-    func site(of key: FlowKey, source: Bool) -> Site? {
-        let address: IPAddress = key.ipVersion == 6
-            ? .v6(source ? key.sourceIPv6 : key.destinationIPv6) : .v4(source ? key.sourceIPv4 : key.destinationIPv4)
-        for site in [Site.onPrem, .vpc1, .vpc2, .branch] {
-            let prefixes = plan.prefixes(site == .onPrem ? \.onPrem : site == .vpc1 ? \.vpc1 : site == .vpc2 ? \.vpc2 : \.branch)
-            if prefixes.contains(where: { $0.contains(address) }) { return site }
-        }
-        return nil
-    }
-
     func result(run: RunResult) -> ReplayResult {
         var r = ReplayResult(file: file, run: run)
-        r.framesRead = framesRead
-        r.filteredOut = filteredOut
+        let source = source ?? FrameSource(file: file, options: options, sitesWithHost: [])
+        r.framesRead = source.framesRead
+        r.filteredOut = source.filteredOut
         r.replayed = replayed
         r.writtenToTCP = written
-        r.notReplayed = notReplayed.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
-        r.timestampsBackwards = backwards
-        r.addressMap = mapper.mappings
-        r.captureError = captureError
-        r.firstMalformed = firstMalformed
-        r.malformedFrames = malformedFrames
-        r.recordFaults = recordFaults
-        r.recordFaultCount = recordFaultCount
+        let counts = source.notReplayed.merging(notReplayed, uniquingKeysWith: +)
+        r.notReplayed = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+        r.timestampsBackwards = source.backwards
+        r.addressMap = source.mapper.mappings
+        r.captureError = source.captureError
+        r.firstMalformed = source.firstMalformed
+        r.malformedFrames = source.malformedFrames
+        r.recordFaults = source.recordFaults
+        r.recordFaultCount = source.recordFaultCount
         return r
     }
+}
+
+/// Carries the reader's state to its thread and back (the pipe's semaphores
+/// order every access: the simulation side reads it only after `done`).
+final class ReaderJob: @unchecked Sendable {
+    var source: FrameSource
+    init(_ source: FrameSource) { self.source = source }
 }
 
 /// Gives each address of the capture an address in its site's prefix, in

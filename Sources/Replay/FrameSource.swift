@@ -1,0 +1,241 @@
+import Capture
+import Emulator
+import NetAddress
+import PacketWire
+import Scenario
+
+/// The reader side of a replay: reads the capture (`loops` times) through
+/// libpcap, parses every frame, counts what cannot be replayed, maps each
+/// conversation onto the topology and paces the packets, then hands them to
+/// the simulation in ``WorkChunk``s. It runs on its own thread and shares
+/// nothing with the simulation but the chunks.
+struct FrameSource {
+    let file: String
+    let options: ReplayOptions
+    let plan: AddressPlan
+    /// Sites that have a host in the design.
+    let sitesWithHost: Set<Site>
+    var table = ConversationTable()
+    var mapper: AddressMapper
+    var directionCount = 0
+    var notReplayed: [String: Int] = [:]
+    var framesRead = 0
+    var filteredOut = 0
+    var backwards = 0
+    var captureError: CaptureError?
+    var firstMalformed: CaptureError?
+    var malformedFrames = 0
+    var recordFaults: [CaptureError] = []
+    var recordFaultCount = 0
+    /// A fault that stops the replay (the file cannot be opened, a bad filter).
+    var fatal: ReplayError?
+
+    init(file: String, options: ReplayOptions, sitesWithHost: Set<Site>) {
+        self.file = file
+        self.options = options
+        self.sitesWithHost = sitesWithHost
+        plan = options.scenario.design.addresses
+        mapper = AddressMapper(plan: plan)
+    }
+
+    /// Reads everything into `pipe`; the last chunk published has `isLast`.
+    mutating func produce(into pipe: ChunkPipe) {
+        var chunk = pipe.acquireEmpty()
+        defer {
+            chunk.isLast = true
+            pipe.publish(chunk)
+        }
+        var clock = options.start.nanoseconds
+        var sentBits: Int64 = 0
+        var packetIndex: Int64 = 0
+        var loopOffset: Int64 = 0
+        for _ in 0..<options.loops {
+            var sent = 0
+            let reader: CaptureReader
+            do {
+                reader = try CaptureReader(path: file)
+                if let filter = options.filter { try reader.setFilter(filter) }
+            } catch {
+                fatal = ReplayError(error.description)
+                return
+            }
+            var first: Int64? = nil
+            var lastStamp: Int64 = 0
+            var info = PacketInfo()
+            while true {
+                let record: CaptureRecord
+                do {
+                    guard let r = try reader.next() else { break }
+                    record = r
+                } catch {
+                    captureError = error
+                    break
+                }
+                framesRead += 1
+                guard record.linkType.isSupported else { count("unsupported link type \(record.linkType)"); continue }
+                info = PacketInfo()  // the parser fills a fresh value
+                PacketParser.parse(record.bytes, wireLength: record.wireLength, linkType: record.linkType, into: &info)
+                if info.malformed != .none && info.malformed != .headersCutBySnaplen {
+                    malformedFrames += 1
+                    if firstMalformed == nil {
+                        firstMalformed = CaptureError(path: file, record: record.number, reason: "malformed frame: \(info.malformed) "
+                                                      + "(\(record.bytes.count) bytes captured, \(record.wireLength) on the wire)")
+                        firstMalformed!.byteOffset = reader.byteOffset(ofRecord: record.number)
+                    }
+                    count("malformed: \(info.malformed)")
+                    continue
+                }
+                guard info.isIP else {
+                    count("non-IP (EtherType 0x\(FrameSource.hex4(info.etherType)))")
+                    continue
+                }
+                // When it enters the network.
+                let stamp = record.timestamp
+                if first == nil { first = stamp }
+                lastStamp = stamp
+                var t: Int64
+                let size = Int(info.ip.length)
+                switch options.pacing {
+                case let .original(speed):
+                    let relative = stamp &- first!
+                    t = options.start.nanoseconds &+ loopOffset &+ (speed == 1 ? relative : Int64((Double(relative) / speed).rounded()))
+                case let .packetsPerSecond(rate):
+                    t = options.start.nanoseconds &+ Int64((Double(packetIndex) * 1e9 / rate).rounded())
+                case let .megabitsPerSecond(rate):
+                    t = options.start.nanoseconds &+ Int64((Double(sentBits) * 1_000 / rate).rounded())
+                case .lineRate:
+                    t = options.start.nanoseconds &+ sentBits / 100
+                }
+                if t < clock {
+                    if case .original = options.pacing { backwards += 1 }
+                    t = clock
+                }
+                clock = t
+                guard let d = directionFor(info: info, bytes: record.bytes, chunk: chunk) else { continue }
+                var work = ReplayWork(time: t, size: Int32(size), direction: Int32(d), tcpWrite: 0,
+                                      dontFragment: info.ip.dontFragment, closedLoop: false)
+                if options.closedLoopTCP != nil, info.ip.flow.ipProtocol == IPProtocol.tcp, info.ip.fragment == .whole {
+                    // Closed loop: the captured segment is an application write.
+                    let payload = FrameSource.tcpPayload(info, record.bytes)
+                    guard payload > 0 else { count("TCP without payload (closed-loop TCP makes its own)"); continue }
+                    work.closedLoop = true
+                    work.tcpWrite = Int32(size)
+                }
+                if chunk.isFull {
+                    pipe.publish(chunk)
+                    chunk = pipe.acquireEmpty()
+                }
+                chunk.items[chunk.count] = work
+                chunk.count += 1
+                sent += 1
+                packetIndex += 1
+                sentBits &+= Int64(size) &* 8
+            }
+            filteredOut += reader.recordsFilteredOut
+            recordFaults += reader.recordFaults
+            recordFaultCount += reader.recordFaultCount
+            if captureError != nil { break }
+            if let first {
+                // The next loop starts one mean gap after this one's last packet.
+                let span = lastStamp &- first
+                let gap = sent > 1 ? max(span / Int64(max(sent - 1, 1)), 1_000) : 1_000_000
+                loopOffset &+= span &+ gap
+            }
+        }
+    }
+
+    static func hex4(_ v: UInt16) -> String {
+        let h = String(v, radix: 16)
+        return String(repeating: "0", count: max(0, 4 - h.count)) + h
+    }
+
+    mutating func count(_ reason: String) {
+        notReplayed[reason, default: 0] += 1
+    }
+
+    /// The payload bytes of a TCP segment (IP length minus both headers).
+    static func tcpPayload(_ info: PacketInfo, _ bytes: UnsafeRawBufferPointer) -> Int {
+        let t = Int(info.ip.transportOffset)
+        guard t >= 0, t + 13 <= bytes.count else { return 0 }
+        let headers = (t - Int(info.ip.offset)) + Int(bytes[t + 12] >> 4) * 4
+        return max(Int(info.ip.length) - headers, 0)
+    }
+
+    static let outsideTopology: Int32 = -1
+    static let noSite: Int32 = -2
+    static let outsideReason = "addresses outside the topology's sites (--no-map)"
+    static let noSiteReason = "no host for that site in the design"
+
+    /// This packet's direction, mapped on first sight (new directions go out
+    /// with the chunk that first uses them).
+    mutating func directionFor(info: PacketInfo, bytes: UnsafeRawBufferPointer, chunk: WorkChunk) -> Int? {
+        let key = info.ip.flow
+        if let f = table.find(key) {
+            if f >= 0 { return Int(f) }
+            count(f == FrameSource.outsideTopology ? FrameSource.outsideReason : FrameSource.noSiteReason)
+            return nil
+        }
+        let ttl = info.ip.hopLimit, df = info.ip.dontFragment
+        // The other direction of a known conversation?
+        if let r = table.find(key.reversed), r >= 0 {
+            let other = plans[Int(r)]
+            return newDirection(original: key, DirectionPlan(mapped: other.mapped.reversed, from: other.to, to: other.from, ttl: ttl, dontFragment: df),
+                                chunk: chunk)
+        }
+        // A new conversation: who opened it?
+        var senderOpened = true
+        if key.ipProtocol == IPProtocol.tcp && info.ip.transportOffset >= 0 && Int(info.ip.transportOffset) + 14 <= bytes.count {
+            let flags = bytes[Int(info.ip.transportOffset) + 13]
+            if flags & 0x12 == 0x12 { senderOpened = false }  // SYN+ACK: the receiver opened it
+        }
+        let (client, server) = senderOpened ? (key, key.reversed) : (key.reversed, key)
+        let clientSite: Site, serverSite: Site
+        var mappedClient = client
+        if options.mapAddresses {
+            clientSite = .onPrem
+            serverSite = options.vpc2Ports.contains(server.sourcePort) ? .vpc2 : .vpc1
+            mapper.map(&mappedClient, sourceSite: clientSite, destinationSite: serverSite)
+        } else {
+            guard let a = site(of: client, source: true), let b = site(of: client, source: false), a != b else {
+                table.insert(key, flow: FrameSource.outsideTopology)
+                table.insert(key.reversed, flow: FrameSource.outsideTopology)
+                count(FrameSource.outsideReason)
+                return nil
+            }
+            (clientSite, serverSite) = (a, b)
+        }
+        guard sitesWithHost.contains(clientSite), sitesWithHost.contains(serverSite) else {
+            table.insert(key, flow: FrameSource.noSite)
+            table.insert(key.reversed, flow: FrameSource.noSite)
+            count(FrameSource.noSiteReason)
+            return nil
+        }
+        if senderOpened {
+            return newDirection(original: key, DirectionPlan(mapped: mappedClient, from: clientSite, to: serverSite, ttl: ttl, dontFragment: df),
+                                chunk: chunk)
+        }
+        return newDirection(original: key, DirectionPlan(mapped: mappedClient.reversed, from: serverSite, to: clientSite, ttl: ttl, dontFragment: df),
+                            chunk: chunk)
+    }
+
+    /// Every direction planned so far (the reader's copy, for reverse lookups).
+    var plans: [DirectionPlan] = []
+
+    mutating func newDirection(original: FlowKey, _ plan: DirectionPlan, chunk: WorkChunk) -> Int {
+        table.insert(original, flow: Int32(plans.count))
+        plans.append(plan)
+        chunk.newDirections.append(plan)
+        return plans.count - 1
+    }
+
+    /// The site whose prefix holds the key's source (or destination).
+    func site(of key: FlowKey, source: Bool) -> Site? {
+        let address: IPAddress = key.ipVersion == 6
+            ? .v6(source ? key.sourceIPv6 : key.destinationIPv6) : .v4(source ? key.sourceIPv4 : key.destinationIPv4)
+        for site in [Site.onPrem, .vpc1, .vpc2, .branch] {
+            let prefixes = plan.prefixes(site == .onPrem ? \.onPrem : site == .vpc1 ? \.vpc1 : site == .vpc2 ? \.vpc2 : \.branch)
+            if prefixes.contains(where: { $0.contains(address) }) { return site }
+        }
+        return nil
+    }
+}
