@@ -269,6 +269,16 @@ public final class Simulation {
         heap.push(.init(time: time.nanoseconds, order: EventHeap.order(.timer, timers.count - 1)))
     }
 
+    /// Drops the pending control timers and the taps. Their closures may hold
+    /// objects that hold this simulation (a control plane, a capture writer),
+    /// which would otherwise keep each other alive after the last run. Call
+    /// it when no more runs follow; ``ScenarioRun`` does when it is freed.
+    public func releaseCallbacks() {
+        for i in timers.indices { timers[i] = nil }
+        taps.removeAll()
+        for i in channels.indices { channels[i].tapped = false }
+    }
+
     /// Runs every event up to and including `end`; `now` ends at `end`.
     public func run(until end: SimTime) {
         let limit = end.nanoseconds

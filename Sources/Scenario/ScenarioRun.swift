@@ -151,6 +151,10 @@ public final class ScenarioRun {
     private var pathsBefore: [Int: ([RoutePath], [Int])] = [:]
     private var pathsDuring: [Int: ([RoutePath], [Int])] = [:]
 
+    /// The control plane's pending timers hold the control plane, which holds
+    /// the simulation that holds the timers: drop them so the run is freed.
+    deinit { network.simulation.releaseCallbacks() }
+
     public init(_ spec: ScenarioSpec) throws {
         self.spec = spec
         try ScenarioRun.validate(spec)
@@ -362,22 +366,25 @@ public final class ScenarioRun {
         return finish()
     }
 
+    /// Records every group's paths now (the timers capture the run weakly,
+    /// so a snapshot still pending at the end does not keep the run alive).
+    private func snapshotPaths(into store: ReferenceWritableKeyPath<ScenarioRun, [Int: ([RoutePath], [Int])]>) {
+        for (i, g) in groupFlows.enumerated() { self[keyPath: store][i] = paths(g.flows) }
+    }
+
     /// Starts the control plane and schedules the path snapshots; then feed
     /// traffic with `simulation.run(until:)` and sends, and call ``finish(at:)``.
     public func start() {
         let sim = network.simulation
         network.controlPlane.start()
-        func snapshot(into store: ReferenceWritableKeyPath<ScenarioRun, [Int: ([RoutePath], [Int])]>) {
-            for (i, g) in groupFlows.enumerated() { self[keyPath: store][i] = paths(g.flows) }
-        }
         // Paths 1 ns before the first failure, and 1 ns before its repair.
         if let first = spec.failures.min(by: { $0.at < $1.at }) {
-            sim.schedule(at: SimTime(nanoseconds: max(first.at.nanoseconds - 1, 0))) { _ in snapshot(into: \.pathsBefore) }
+            sim.schedule(at: SimTime(nanoseconds: max(first.at.nanoseconds - 1, 0))) { [weak self] _ in self?.snapshotPaths(into: \.pathsBefore) }
             if let w = window {
-                sim.schedule(at: SimTime(nanoseconds: max(w.end.nanoseconds - 1, w.start.nanoseconds))) { _ in snapshot(into: \.pathsDuring) }
+                sim.schedule(at: SimTime(nanoseconds: max(w.end.nanoseconds - 1, w.start.nanoseconds))) { [weak self] _ in self?.snapshotPaths(into: \.pathsDuring) }
             }
         } else {
-            snapshot(into: \.pathsBefore)
+            snapshotPaths(into: \.pathsBefore)
         }
     }
 
