@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Report", "Emulator", "ControlPlane", "PacketWire", "NetAddress", "TestSupport"],
                     exclude: ["Broken"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "NetAddress", "Scenario", "Emulator", "Capture", "PacketWire", "SampleCaptures", "TestSupport"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect", "Scenario", "Emulator"]),
         .testTarget(name: "dxemuTests", dependencies: ["dxemu", "TestSupport"]),
     ]
 )

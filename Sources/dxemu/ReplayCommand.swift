@@ -127,6 +127,10 @@ struct ReplayCommand: ParsableCommand {
             try ScenarioSource.write(ReplayReport.json(result, preset: preset).serialized() + "\n", to: path)
         }
         if let dir = options.csv ?? requested.csv { try ScenarioSource.writeCSV(RunReport.csv(result.run), into: dir) }
+        if let path = options.html {
+            try ScenarioSource.write(HTMLReport.render(result.run, preset: preset, title: "dxemu replay",
+                                                       text: ReplayReport.text(result, preset: preset)), to: path)
+        }
         try ScenarioSource.finish(result.run)
         var faults: [String] = []
         if let error = result.captureError {

@@ -19,7 +19,10 @@ struct RunOptions: ParsableArguments {
     @Option(name: .long, help: "Write the time series as CSV files (groups.csv, links.csv) into this directory.")
     var csv: String?
 
-    @Flag(name: .long, help: "Do not print the text report (with --json or --csv).")
+    @Option(name: .long, help: "Write a self-contained HTML report with SVG charts of every group and link to this file.")
+    var html: String?
+
+    @Flag(name: .long, help: "Do not print the text report (with --json, --csv or --html).")
     var quiet = false
 
     func apply(to spec: inout ScenarioSpec) throws {
@@ -126,6 +129,7 @@ enum ScenarioSource {
             try write(RunReport.json(result, preset: preset).serialized() + "\n", to: path)
         }
         if let dir = options.csv ?? requested.csv { try writeCSV(RunReport.csv(result), into: dir) }
+        if let path = options.html { try write(HTMLReport.render(result, preset: preset, title: "dxemu"), to: path) }
         try finish(result)
     }
 
@@ -234,6 +238,7 @@ struct CompareCommand: ParsableCommand {
                 try ScenarioSource.writeCSV(RunReport.csv(result), into: (dir as NSString).appendingPathComponent(preset.rawValue))
             }
         }
+        if let path = runOptions.html { try ScenarioSource.write(HTMLReport.renderComparison(results), to: path) }
         for (_, result) in results { try ScenarioSource.finish(result) }
     }
 }

@@ -60,6 +60,21 @@ struct ScenarioCommandTests {
         #expect(FileManager.default.fileExists(atPath: dir + "/links.csv"))
     }
 
+    @Test func htmlReportIsWrittenForFailoverAndCompare() throws {
+        let page = temporary("report.html"), comparison = temporary("compare.html")
+        defer { for p in [page, comparison] { try? FileManager.default.removeItem(atPath: p) } }
+        let r = try runDxemu(["failover", "--duration", "8s", "--quiet", "--html", page])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("<h1>dxemu: recommended (two DX locations + VPN backup (A + B))</h1>"))
+        #expect(html.contains("<svg ") && html.contains("class=\"failure\""))
+        let c = try runDxemu(["compare", "--options", "baseline,b", "--duration", "8s", "--quiet", "--html", comparison])
+        #expect(c.status == 0, "\(c.stderr)")
+        let both = try String(contentsOfFile: comparison, encoding: .utf8)
+        #expect(both.contains("<h1>dxemu compare</h1>") && both.contains("<h1>baseline: one DX") && both.contains("<h1>option-b: VPN backup"))
+    }
+
     @Test func compareRunsTheChosenOptions() throws {
         let r = try runDxemu(["compare", "--options", "baseline,a,c", "--duration", "10s", "--at", "2s", "--for", "4s"])
         #expect(r.status == 0, "\(r.stderr)")
