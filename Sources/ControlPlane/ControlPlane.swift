@@ -8,6 +8,20 @@ public struct TimelineEntry: Sendable, Equatable {
     public var text: String
 }
 
+/// A session coming up or going down, as the AWS side (side B) sees it.
+public struct SessionStateChange: Sendable, Equatable {
+    public var time: SimTime
+    public var session: SessionID
+    public var established: Bool
+}
+
+/// A link losing or regaining carrier.
+public struct CarrierChange: Sendable, Equatable {
+    public var time: SimTime
+    public var link: LinkID
+    public var up: Bool
+}
+
 /// A change of a router's FIB: when it took effect, for which prefix, the
 /// links before and after (empty: no route).
 public struct FIBChange: Sendable, Equatable {
@@ -72,6 +86,12 @@ public final class ControlPlane {
     var initializing = false
     /// The control plane's log.
     public private(set) var timeline: [TimelineEntry] = []
+    /// Every change of a session as AWS's side sees it (established or not),
+    /// in time order: what CloudWatch's TunnelState reports (AWS-FACTS §5.2).
+    public private(set) var sessionHistory: [SessionStateChange] = []
+    /// Every change of carrier state a failure made on a link (cut, device
+    /// failure, repair), in time order: what ConnectionState reports (§5.1).
+    public private(set) var carrierHistory: [CarrierChange] = []
     /// Every FIB change, in time order.
     public private(set) var fibChanges: [FIBChange] = []
 
@@ -210,7 +230,13 @@ public final class ControlPlane {
     }
 
     private func setState(_ links: [LinkID], _ state: LinkState) {
-        for l in links { simulation.setLinkState(l, state) }
+        for l in links {
+            let carrier = state != .down
+            if (simulation.linkState(l) != .down) != carrier {
+                carrierHistory.append(CarrierChange(time: simulation.now, link: l, up: carrier))
+            }
+            simulation.setLinkState(l, state)
+        }
         let touched = Set(links)
         for s in sessions.indices where touched.contains(sessions[s].configuration.aToB) || touched.contains(sessions[s].configuration.bToA) {
             switch state {
@@ -275,6 +301,7 @@ public final class ControlPlane {
                 for i in side.lastReceived.indices { side.lastReceived[i] = now }
             }
         }
+        sessionHistory.append(SessionStateChange(time: simulation.now, session: SessionID(index: s), established: true))
         if !initial { log("\(c.name): session established") }
         let generation = sessions[s].generation
         for atA in [true, false] {
@@ -340,6 +367,7 @@ public final class ControlPlane {
         }
         let c = sessions[s].configuration
         let speaker = atA ? c.a.index : c.b.index
+        if !atA { sessionHistory.append(SessionStateChange(time: simulation.now, session: SessionID(index: s), established: false)) }
         log("\(speakers[speaker].name): session \(c.name) down: \(cause.rawValue)\(detail.isEmpty ? "" : " [\(detail)]")")
         let removed = speakers[speaker].learnt.filter { $0.session == s }
         speakers[speaker].learnt.removeAll { $0.session == s }

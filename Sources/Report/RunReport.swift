@@ -141,12 +141,40 @@ public enum RunReport {
             }
             if let asymmetry = asymmetry(r, start: start) { out += "  \(asymmetry)\n" }
         }
+        out += cloudWatchText(r)
         out += "\ntimeline\n"
         for e in r.timeline.prefix(40) { out += "  \(seconds(e.time.nanoseconds).leftAligned(10)) \(e.text)\n" }
         if r.timeline.count > 40 { out += "  ... \(r.timeline.count - 40) more\n" }
         let a = assess(r, preset: preset)
         out += "\nverdict: \(a.verdict)\n"
         if r.accountingViolations > 0 { out += "WARNING: \(r.accountingViolations) flows with unaccounted packets (a bug)\n" }
+        return out
+    }
+
+    /// What CloudWatch would have shown (AWS-FACTS §5): the state metrics per
+    /// period and when each alarm would fire. Empty when the run is shorter
+    /// than one period.
+    static func cloudWatchText(_ r: RunResult) -> String {
+        let states = r.cloudWatch.metrics.filter { ($0.name == "ConnectionState" || $0.name == "TunnelState") && !$0.datapoints.isEmpty }
+        guard !states.isEmpty else { return "" }
+        let period = states[0].period.nanoseconds / 1_000_000_000
+        var out = "\nCloudWatch (AWS-FACTS §5): \(states[0].datapoints.count) datapoints of \(period) s (minimum of 30 s samples)\n"
+        for m in states {
+            let shown = m.datapoints.prefix(30).map { $0 == 1 ? "1" : $0 == 0 ? "0" : String(format1: $0) }.joined(separator: " ")
+            out += "  \(m.namespace) \(m.name) \(m.dimension): \(shown)\(m.datapoints.count > 30 ? " ..." : "")\n"
+        }
+        for a in r.cloudWatch.alarms {
+            let when: String
+            if let t = a.firesAt {
+                when = "goes to ALARM at \(seconds(t.nanoseconds))" + (r.failureStart.map { " (+\(seconds((t - $0).nanoseconds)) after the failure)" } ?? "")
+            } else {
+                when = "stays OK"
+            }
+            out += "  alarm \(a.dimension) \(a.rule): \(when)\n"
+        }
+        if r.failures.contains(where: { $0.kind == .silent || $0.kind == .bgpDown }) {
+            out += "  (a silent failure or a BGP-only failure keeps the carrier: ConnectionState stays 1; only BGP, BFD or traffic shows it)\n"
+        }
         return out
     }
 
@@ -204,6 +232,17 @@ public enum RunReport {
             })),
             ("timeline", .array(r.timeline.map { .object([("time_ns", .int($0.time.nanoseconds)), ("event", .string($0.text))]) })),
             ("links", .array(r.links.map(linkJSON))),
+            ("cloudwatch", .object([
+                ("metrics", .array(r.cloudWatch.metrics.map { m in
+                    .object([("namespace", .string(m.namespace)), ("metric", .string(m.name)), ("dimension", .string(m.dimension)),
+                             ("statistic", .string(m.statistic)), ("unit", .string(m.unit)), ("period_ns", .int(m.period.nanoseconds)),
+                             ("datapoints", .array(m.datapoints.map { .double($0) }))])
+                })),
+                ("alarms", .array(r.cloudWatch.alarms.map { a in
+                    .object([("metric", .string(a.metric)), ("dimension", .string(a.dimension)), ("rule", .string(a.rule)),
+                             ("fires_at_ns", a.firesAt.map { .int($0.nanoseconds) } ?? .null)])
+                })),
+            ])),
             ("assessment", .object([
                 ("vpc1_reachable_during_failure", .bool(a.vpc1ReachableDuringFailure)),
                 ("vpc1_delivered_share_during_failure", .double(a.vpc1DeliveredShareDuringFailure)),

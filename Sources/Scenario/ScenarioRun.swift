@@ -126,6 +126,9 @@ public struct RunResult: Sendable {
     public var bfd: Bool
     /// Flows whose packets are not all accounted for (must be empty).
     public var accountingViolations: Int
+    /// The CloudWatch metrics and alarms of the run's complete periods (none
+    /// when the run is shorter than one period).
+    public var cloudWatch = CloudWatchResult()
 }
 
 /// Builds a scenario's network, traffic and failures, and runs it.
@@ -580,9 +583,11 @@ public final class ScenarioRun {
             LinkResult(name: sim.name(of: l), from: sim.name(of: sim.endpoints(of: l).from), to: sim.name(of: sim.endpoints(of: l).to),
                        statistics: sim.statistics(of: l), series: sim.series(link: l))
         }
-        return RunResult(scenario: spec.name, design: spec.design.name, seed: spec.seed, duration: effectiveDuration,
-                         binWidth: spec.binWidth, failures: spec.failures, failureStart: w?.start, failureEnd: w?.end,
-                         groups: groups, convergence: convergence, timeline: network.controlPlane.timeline, links: links,
-                         events: sim.eventsProcessed, bfd: spec.design.timers.bfd, accountingViolations: sim.accountingViolations().count)
+        var result = RunResult(scenario: spec.name, design: spec.design.name, seed: spec.seed, duration: effectiveDuration,
+                               binWidth: spec.binWidth, failures: spec.failures, failureStart: w?.start, failureEnd: w?.end,
+                               groups: groups, convergence: convergence, timeline: network.controlPlane.timeline, links: links,
+                               events: sim.eventsProcessed, bfd: spec.design.timers.bfd, accountingViolations: sim.accountingViolations().count)
+        result.cloudWatch = CloudWatch.evaluate(network, duration: effectiveDuration, settings: spec.cloudWatch)
+        return result
     }
 }

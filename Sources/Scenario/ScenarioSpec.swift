@@ -95,6 +95,8 @@ public struct ScenarioSpec: Sendable {
     public var seed: UInt64 = 1
     public var duration: SimTime = .seconds(30)
     public var binWidth: SimTime = .milliseconds(100)
+    /// CloudWatch's periods and the alarms evaluated (AWS-FACTS §5).
+    public var cloudWatch = CloudWatchSettings()
     public var design: SecureCartDesign
     public var traffic: [TrafficGroup]
     public var failures: [FailureSpec]
