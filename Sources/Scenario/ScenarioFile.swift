@@ -73,7 +73,9 @@ public enum ScenarioFile {
         }
     }
 
-    static let topKeys = ["name", "base", "seed", "duration", "bin", "design", "timers", "traffic", "failures", "output"]
+    static let topKeys = ["name", "base", "seed", "duration", "bin", "design", "timers", "traffic", "failures", "cloudwatch", "output"]
+    static let cloudWatchKeys = ["period", "sample-interval", "connection-alarm-periods", "tunnel-alarm-period",
+                                 "tunnel-alarm-datapoints", "tunnel-alarm-evaluation-periods"]
     static let designKeys = ["active-active", "jumbo-frames", "mss-clamp", "transit-gateway-vpn-ecmp", "addresses", "peering", "dx", "vpn"]
     static let addressKeys = ["on-prem", "on-prem-host", "vpc1", "vpc1-host", "vpc2", "vpc2-host", "branch", "branch-host",
                               "on-prem-v6", "vpc1-v6", "vpc2-v6", "branch-v6"]
@@ -132,6 +134,24 @@ private struct Builder {
         if let n = top["failures"] {
             spec.failures = []
             for item in try r.sequence(n, "failures") { spec.failures.append(try failure(item)) }
+        }
+        if let n = top["cloudwatch"] {
+            let f = try r.mapping(n, "cloudwatch", allowed: ScenarioFile.cloudWatchKeys)
+            var c = spec.cloudWatch
+            if let v = f["period"] { c.period = try r.time(v, "cloudwatch.period", positive: true) }
+            if let v = f["sample-interval"] { c.sampleInterval = try r.time(v, "cloudwatch.sample-interval", positive: true) }
+            if let v = f["connection-alarm-periods"] { c.connectionAlarmPeriods = try r.int(v, "cloudwatch.connection-alarm-periods", in: 1...1440) }
+            if let v = f["tunnel-alarm-period"] { c.tunnelAlarmPeriod = try r.time(v, "cloudwatch.tunnel-alarm-period", positive: true) }
+            if let v = f["tunnel-alarm-evaluation-periods"] {
+                c.tunnelAlarmEvaluationPeriods = try r.int(v, "cloudwatch.tunnel-alarm-evaluation-periods", in: 1...1440)
+            }
+            if let v = f["tunnel-alarm-datapoints"] {
+                c.tunnelAlarmDatapoints = try r.int(v, "cloudwatch.tunnel-alarm-datapoints", in: 1...c.tunnelAlarmEvaluationPeriods)
+            }
+            if c.sampleInterval > c.period || c.sampleInterval > c.tunnelAlarmPeriod {
+                throw r.error(f["sample-interval"] ?? n, "cloudwatch.sample-interval must not be longer than the periods")
+            }
+            spec.cloudWatch = c
         }
         if let n = top["output"] {
             let f = try r.mapping(n, "output", allowed: ScenarioFile.outputKeys)
