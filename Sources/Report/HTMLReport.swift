@@ -46,6 +46,23 @@ public enum HTMLReport {
             body += "</div>\n"
         }
 
+        let states = r.cloudWatch.metrics.filter { ($0.name == "ConnectionState" || $0.name == "TunnelState") && !$0.datapoints.isEmpty }
+        if !states.isEmpty {
+            body += "<h2>CloudWatch</h2>\n<p>The state datapoints AWS would publish (AWS-FACTS §5), one per period, and its example alarms.</p>\n"
+            body += "<div class=\"row\">\n"
+            for m in states {
+                let periodSeconds = Double(m.period.nanoseconds) / 1e9
+                body += Chart(title: "\(m.namespace) \(m.name) \(m.dimension)", series: [(m.statistic, "#6a3d9a", m.datapoints)],
+                              binSeconds: periodSeconds, window: window).svg
+            }
+            body += "</div>\n<ul>\n"
+            for a in r.cloudWatch.alarms {
+                let when = a.firesAt.map { "goes to ALARM at \(RunReport.seconds($0.nanoseconds))" } ?? "stays OK"
+                body += "<li>\(escape(a.dimension)): \(escape(a.rule)): \(escape(when))</li>\n"
+            }
+            body += "</ul>\n"
+        }
+
         let busy = r.links.filter { $0.statistics.packetsSent > 0 || $0.statistics.drops.total > 0 }
         body += "<h2>Links</h2>\n"
         body += "<p>Megabits per second sent (wire bytes, with encapsulation) and packets per second dropped on the link, per bin. "

@@ -43,6 +43,22 @@ struct HTMLReportTests {
         #expect(html.contains("app-db on-prem -&gt; VPC-1"))
     }
 
+    /// Runs of a minute or more add one chart per CloudWatch state metric and the alarms.
+    @Test func longRunsShowCloudWatch() throws {
+        var spec = Preset.recommended.scenario
+        spec.traffic = []
+        spec.duration = .seconds(420)
+        spec.failures = [FailureSpec(kind: .cut, target: "dx1", at: .seconds(60))]
+        let run = try ScenarioRun(spec)
+        run.start()
+        let r = run.finish()
+        let html = HTMLReport.render(r)
+        let busy = r.links.filter { $0.statistics.packetsSent > 0 || $0.statistics.drops.total > 0 }
+        // dx1 and dx2 ConnectionState, vpn1 TunnelState.
+        #expect(Self.charts(html).count == 2 * (r.groups.count + busy.count) + 3)
+        #expect(html.contains("<li>dx1: ConnectionState &lt; 1 for 5 consecutive periods of 60 s: goes to ALARM at 360.000 s</li>"))
+    }
+
     @Test func sameRunGivesTheSameBytes() throws {
         let a = HTMLReport.render(try Self.baselineRun(), preset: .baseline)
         let b = HTMLReport.render(try Self.baselineRun(), preset: .baseline)
