@@ -41,6 +41,9 @@ public struct ReplayOptions: Sendable {
     /// times; the emulator's TCP decides when they cross the network (and
     /// makes its own ACKs). nil replays TCP packets as they are (open loop).
     public var closedLoopTCP: TCPConfiguration? = nil
+    /// Called after every chunk of 4,096 packets with the packets sent so far
+    /// and the virtual time reached (for a progress line).
+    public var progress: (@Sendable (_ packets: Int, _ now: SimTime) -> Void)? = nil
 
     public init(scenario: ScenarioSpec) {
         self.scenario = scenario
@@ -229,6 +232,7 @@ struct Feeder {
             }
             let isLast = chunk.isLast
             pipe.release(chunk)
+            options.progress?(replayed + written, SimTime(nanoseconds: last))
             if isLast { break }
         }
         done.wait()

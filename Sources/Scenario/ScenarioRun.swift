@@ -364,9 +364,9 @@ public final class ScenarioRun {
     }
 
     /// Runs to the end and collects the results.
-    public func run() -> RunResult {
+    public func run(progress: ((_ now: SimTime, _ end: SimTime) -> Void)? = nil) -> RunResult {
         start()
-        return finish()
+        return finish(progress: progress)
     }
 
     /// Records every group's paths now (the timers capture the run weakly,
@@ -393,9 +393,24 @@ public final class ScenarioRun {
 
     /// Runs until `end` (default: the scenario's duration) plus one second for
     /// queued packets to drain, and collects the results.
-    public func finish(at end: SimTime? = nil) -> RunResult {
+    ///
+    /// With `progress`, the run goes in 200 slices of virtual time and the
+    /// callback hears after each (for a progress line); the result is the
+    /// same as without.
+    public func finish(at end: SimTime? = nil, progress: ((_ now: SimTime, _ end: SimTime) -> Void)? = nil) -> RunResult {
         if let end { effectiveDuration = max(end, SimTime(nanoseconds: 1)) }
-        network.simulation.run(until: effectiveDuration + .seconds(1))
+        let stop = effectiveDuration + .seconds(1)
+        let sim = network.simulation
+        if let progress {
+            let step = max(stop.nanoseconds / 200, 1_000_000)
+            var t = sim.now.nanoseconds
+            while t < stop.nanoseconds {
+                t = min(t + step, stop.nanoseconds)
+                sim.run(until: SimTime(nanoseconds: t))
+                progress(SimTime(nanoseconds: t), stop)
+            }
+        }
+        sim.run(until: stop)
         return collect(window: window)
     }
 

@@ -44,3 +44,38 @@ enum Output {
         _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
     }
 }
+
+/// A progress line on standard error for long runs (SPEC §4): only when
+/// stderr is a terminal, only once a run has taken half a second, at most
+/// five updates a second, erased when the run ends.
+final class ProgressLine: @unchecked Sendable {
+    private let enabled = isatty(2) != 0
+    private let started = ProgressLine.monotonic()
+    private var lastShown: UInt64 = 0
+    private var shown = false
+
+    static func monotonic() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    /// Shows `text()` if it is time to.
+    func update(_ text: () -> String) {
+        guard enabled else { return }
+        let now = ProgressLine.monotonic()
+        guard now - started >= 500_000_000, now - lastShown >= 200_000_000 else { return }
+        lastShown = now
+        shown = true
+        let line = "\r" + text() + "\u{1B}[K"
+        _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
+    }
+
+    /// Erases the line (before the report is printed).
+    func finish() {
+        guard shown else { return }
+        _ = "\r\u{1B}[K".withCString { Glibc.write(2, $0, strlen($0)) }
+        shown = false
+    }
+}
+

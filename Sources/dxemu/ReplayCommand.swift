@@ -116,8 +116,13 @@ struct ReplayCommand: ParsableCommand {
             }
             replay.captures.append((String(item[..<eq]), String(item[item.index(after: eq)...])))
         }
+        let progress = ProgressLine()
+        replay.progress = { packets, now in
+            progress.update { "dxemu replay: \(packets) packets sent, \(RunReport.seconds(now.nanoseconds)) of virtual time" }
+        }
         let result: ReplayResult
         do {
+            defer { progress.finish() }
             result = try Replay.run(file: file, options: replay)
         } catch let e as ReplayError {
             throw InputError(e.description)

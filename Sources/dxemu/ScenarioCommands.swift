@@ -98,7 +98,11 @@ enum ScenarioSource {
 
     static func run(_ spec: ScenarioSpec) throws -> RunResult {
         do {
-            return try ScenarioRun(spec).run()
+            let progress = ProgressLine()
+            defer { progress.finish() }
+            return try ScenarioRun(spec).run { now, end in
+                progress.update { "dxemu: \(spec.name): \(RunReport.seconds(now.nanoseconds)) of \(RunReport.seconds(end.nanoseconds)) simulated" }
+            }
         } catch let error as ScenarioError {
             throw InputError("scenario \(spec.name): \(error.message)")
         }

@@ -1,4 +1,5 @@
 import Emulator
+import Report
 import Scenario
 import Testing
 
@@ -42,5 +43,25 @@ import Testing
         }
         #expect(run == nil)
         #expect(simulation == nil)
+    }
+}
+
+/// A run watched for progress goes in slices of virtual time; it must give
+/// the same result, byte for byte, as one run to the end.
+@Suite struct ProgressTests {
+    @Test func aRunWatchedForProgressGivesTheSameResult() throws {
+        var spec = Preset.recommended.scenario
+        spec.duration = .seconds(10)
+        let plain = try ScenarioRun(spec).run()
+        var calls = 0
+        var last = SimTime.zero
+        let watched = try ScenarioRun(spec).run { now, end in
+            calls += 1
+            #expect(now > last && now <= end)
+            last = now
+        }
+        #expect(calls == 200)
+        #expect(last == spec.duration + .seconds(1))
+        #expect(RunReport.json(plain).serialized() == RunReport.json(watched).serialized())
     }
 }
