@@ -24,6 +24,16 @@ struct ScenarioCommandTests {
         #expect(out.contains("verdict: adds fault tolerance"))
     }
 
+    /// The README shows the main job's output; it must be the output of today's code.
+    @Test func readmeShowsTheCurrentDemoOutput() throws {
+        let readme = try String(contentsOf: TestPaths.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "$ dxemu failover\n"))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let r = try runDxemu(["failover"])
+        #expect(r.status == 0)
+        #expect(r.stdout == String(readme[start.upperBound..<end.lowerBound]))
+    }
+
     @Test func failoverOptionsChooseTheFailure() throws {
         let r = try runDxemu(["failover", "baseline", "--fail", "dx1", "--mode", "cut", "--at", "2s", "--for", "3s", "--duration", "8s"])
         #expect(r.status == 0, "\(r.stderr)")
