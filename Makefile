@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 RELEASE := -c release -Xswiftc -target-cpu -Xswiftc native
 LPM_PEER := ../shared/peers/lpm
 
-.PHONY: demo test deps build release bench-lookup bench-read sample-capture clean
+.PHONY: demo test deps build release bench-lookup bench-read bench-allocs sample-capture clean
 
 deps:
 	@pkg-config --exists libpcap 2>/dev/null || { \
@@ -43,3 +43,14 @@ bench-read: release
 	cd ../shared/peers/pcapread && ./build.sh && python3 gen_capture.py /tmp/dxemu-big.pcap 2000000 1
 	for i in 1 2 3; do taskset -c 1 .build/release/dxemu bench read /tmp/dxemu-big.pcap; \
 	  taskset -c 1 ../shared/peers/pcapread/build/pcapread /tmp/dxemu-big.pcap 5; done
+
+# Allocations per packet: the malloc count of a run must not grow with its
+# packets (forwarding 1M vs 10M packets; replaying 200k vs 1M packets).
+bench-allocs: release
+	gcc -O2 -shared -fPIC -o .build/malloccount.so Benchmarks/Tools/malloccount.c -ldl
+	for d in 1 10; do LD_PRELOAD=$(CURDIR)/.build/malloccount.so .build/release/dxemu bench forward \
+	  --rate 1000000 --duration $$d --failAt 1000 2>&1 | grep -o 'sent=[0-9]*\|MALLOCS [0-9]*' | paste -sd' '; done
+	for n in 200000 1000000; do .build/release/dxemu sample-capture --bulk $$n -o /tmp/dxemu-allocs-$$n.pcap >/dev/null && \
+	  LD_PRELOAD=$(CURDIR)/.build/malloccount.so .build/release/dxemu bench replay /tmp/dxemu-allocs-$$n.pcap -R 1 2>&1 \
+	  | grep -o 'packets=[0-9]*\|MALLOCS [0-9]*' | paste -sd' '; rm -f /tmp/dxemu-allocs-$$n.pcap; done
+

@@ -36,5 +36,17 @@ let package = Package(
             path: "Benchmarks/LookupBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "ForwardBenchmarks",
+            dependencies: [
+                .product(name: "Emulator", package: "dxemu"),
+                .product(name: "Scenario", package: "dxemu"),
+                .product(name: "Replay", package: "dxemu"),
+                .product(name: "SampleCaptures", package: "dxemu"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ForwardBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
