@@ -40,17 +40,6 @@ struct EventHeap {
 
     func deallocate() { entries.deallocate() }
 
-    /// Whether `e` comes before every entry but the top (the top's smaller child
-    /// is the least of the rest).
-    @inline(__always)
-    func precedesAllButFirst(_ e: Entry) -> Bool {
-        let n = entries.count
-        if n <= 1 { return true }
-        var other = entries[1]
-        if n > 2 && Entry.precedes(entries[2], other) { other = entries[2] }
-        return Entry.precedes(e, other)
-    }
-
     /// Replaces the top entry by `e` (an entity rescheduling itself): one
     /// sift-down instead of a pop and a push.
     @inline(__always)
@@ -68,6 +57,37 @@ struct EventHeap {
             i = c
         }
         a[i] = e
+    }
+
+    /// Gives the top entry (the entity being run) the key `e`. Returns true
+    /// when it is still the least, so the caller may run it again at once;
+    /// otherwise sifts it down and returns false. One pass over the top's
+    /// children serves both the test and the sift.
+    @inline(__always)
+    mutating func updateTop(_ e: Entry) -> Bool {
+        let n = entries.count
+        let a = entries
+        if n > 1 {
+            var c = 1
+            if n > 2 && Entry.precedes(a[2], a[1]) { c = 2 }
+            if !Entry.precedes(e, a[c]) {
+                a[0] = a[c]
+                var i = c
+                while true {
+                    let l = 2 &* i &+ 1
+                    if l >= n { break }
+                    let r = l &+ 1
+                    let next = r < n && Entry.precedes(a[r], a[l]) ? r : l
+                    if !Entry.precedes(a[next], e) { break }
+                    a[i] = a[next]
+                    i = next
+                }
+                a[i] = e
+                return false
+            }
+        }
+        a[0] = e
+        return true
     }
 
     mutating func push(_ e: Entry) {

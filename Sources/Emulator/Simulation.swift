@@ -293,9 +293,9 @@ public final class Simulation {
                 timers[id] = nil
                 action?(self)
             case .link:
-                reschedule(top.order, arrivals(on: id, limit: limit))
+                arrivals(on: id, limit: limit)
             case .source:
-                reschedule(top.order, emissions(from: id, limit: limit))
+                emissions(from: id, limit: limit)
             case .tcp:
                 _ = heap.pop()
                 eventsProcessed &+= 1
@@ -305,27 +305,27 @@ public final class Simulation {
         now = max(now, end)
     }
 
-    /// The entity at the top of the heap either goes back with its next time
-    /// (one sift-down) or leaves the heap.
+    /// The entity at the top of the heap, whose next event is at `next` (nil:
+    /// it has none), either runs again at once (true: it still comes before
+    /// everything else, within `limit`), or goes back into the heap or
+    /// leaves it (false).
     @inline(__always)
-    private func reschedule(_ order: UInt64, _ next: Int64?) {
-        if let next {
-            heap.replaceFirst(with: .init(time: next, order: order))
-        } else {
+    private func continueWith(_ next: Int64?, _ order: UInt64, limit: Int64) -> Bool {
+        guard let next else {
             _ = heap.pop()
+            return false
         }
-    }
-
-    /// Whether `(time, order)` may run before everything else in the heap (the
-    /// entity itself sits at its top).
-    @inline(__always)
-    private func runsNext(_ time: Int64, _ order: UInt64, limit: Int64) -> Bool {
-        time <= limit && heap.precedesAllButFirst(.init(time: time, order: order))
+        let e = EventHeap.Entry(time: next, order: order)
+        if next > limit {
+            heap.replaceFirst(with: e)
+            return false
+        }
+        return heap.updateTop(e)
     }
 
     /// Delivers the head packets of link `l` while they come before every other
-    /// event; returns the time of its next arrival, or nil when it is empty.
-    private func arrivals(on l: Int, limit: Int64) -> Int64? {
+    /// event, then puts the link back in the heap (or out, when it is empty).
+    private func arrivals(on l: Int, limit: Int64) {
         let order = EventHeap.order(.link, l)
         let ch = channels.base + l
         while true {
@@ -349,15 +349,14 @@ public final class Simulation {
             case .blackhole:
                 drop(entry.packet, .blackholed, link: l, now: t)
             }
-            guard ch.pointee.ring.count > 0 else { return nil }
-            let next = ch.pointee.ring[0].arrival
-            if !runsNext(next, order, limit: limit) { return next }
+            let next: Int64? = ch.pointee.ring.count > 0 ? ch.pointee.ring[0].arrival : nil
+            if !continueWith(next, order, limit: limit) { return }
         }
     }
 
     /// Sends the packets of source `s` while they come before every other
-    /// event; returns its next send time, or nil when it is done.
-    private func emissions(from s: Int, limit: Int64) -> Int64? {
+    /// event, then puts the source back in the heap (or out, when it is done).
+    private func emissions(from s: Int, limit: Int64) {
         let order = EventHeap.order(.source, s)
         while true {
             let t = sources[s].next
@@ -368,8 +367,8 @@ public final class Simulation {
             sources[s].advance()
             emit(flow: Int(sources[s].flow), size: size, at: t)
             let next = sources[s].next
-            guard sources[s].remaining > 0 && next < sources[s].stop else { return nil }
-            if !runsNext(next, order, limit: limit) { return next }
+            let more = sources[s].remaining > 0 && next < sources[s].stop
+            if !continueWith(more ? next : nil, order, limit: limit) { return }
         }
     }
 
