@@ -135,6 +135,17 @@ struct ReplayCommandTests {
         #expect(r.stdout.contains("verdict:"))
     }
 
+    @Test func replayWritesAnHTMLReportWithItsOwnTextReport() throws {
+        let page = FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-replay-html-\(getpid()).html").path
+        defer { try? FileManager.default.removeItem(atPath: page) }
+        let r = try runDxemu(["replay", "captures/securecart.pcap", "--no-map", "--quiet", "--html", page])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("<h1>dxemu replay: recommended"))
+        #expect(html.contains("frames read 1190: replayed 1143, not replayed 47"))
+        #expect(html.contains("<svg "))
+    }
+
     @Test(arguments: [
         (["replay", "captures/securecart.pcap", "--capture", "dx7=/tmp/x.pcap"], "'dx7' is not a link of the design"),
         (["replay", "captures/securecart.pcap", "--capture", "dx1"], "must be LINK=FILE"),
