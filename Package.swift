@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "RouteLookupTests", dependencies: ["RouteLookup", "NetAddress", "TestSupport"]),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "PacketWire", "NetAddress", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Emulator", "Scenario", "PacketWire", "NetAddress", "TestSupport"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Report", "Emulator", "ControlPlane", "PacketWire", "NetAddress", "TestSupport"],
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Report", "Emulator", "ControlPlane", "PacketWire", "NetAddress", "DeterministicRandom", "TestSupport"],
                     exclude: ["Broken"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "NetAddress", "Scenario", "Emulator", "Capture", "PacketWire", "SampleCaptures", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect", "Scenario", "Emulator"]),

@@ -40,13 +40,13 @@ struct EventHeap {
 
     func deallocate() { entries.deallocate() }
 
-    /// Replaces the top entry by `e` (an entity rescheduling itself): one
-    /// sift-down instead of a pop and a push.
+    /// Puts `e` into the hole at `start`, moving smaller children up until
+    /// `e` precedes both children of its place (the one sift-down of the heap).
     @inline(__always)
-    mutating func replaceFirst(with e: Entry) {
+    private func siftDown(_ e: Entry, from start: Int) {
         let n = entries.count
         let a = entries
-        var i = 0
+        var i = start
         while true {
             let l = 2 &* i &+ 1
             if l >= n { break }
@@ -59,30 +59,24 @@ struct EventHeap {
         a[i] = e
     }
 
+    /// Replaces the top entry by `e` (an entity rescheduling itself): one
+    /// sift-down instead of a pop and a push.
+    @inline(__always)
+    mutating func replaceFirst(with e: Entry) { siftDown(e, from: 0) }
+
     /// Gives the top entry (the entity being run) the key `e`. Returns true
     /// when it is still the least, so the caller may run it again at once;
-    /// otherwise sifts it down and returns false. One pass over the top's
-    /// children serves both the test and the sift.
+    /// otherwise sifts it down and returns false. The comparison with the
+    /// top's children serves both the test and the first step of the sift.
     @inline(__always)
     mutating func updateTop(_ e: Entry) -> Bool {
         let n = entries.count
         let a = entries
         if n > 1 {
-            var c = 1
-            if n > 2 && Entry.precedes(a[2], a[1]) { c = 2 }
+            let c = n > 2 && Entry.precedes(a[2], a[1]) ? 2 : 1
             if !Entry.precedes(e, a[c]) {
                 a[0] = a[c]
-                var i = c
-                while true {
-                    let l = 2 &* i &+ 1
-                    if l >= n { break }
-                    let r = l &+ 1
-                    let next = r < n && Entry.precedes(a[r], a[l]) ? r : l
-                    if !Entry.precedes(a[next], e) { break }
-                    a[i] = a[next]
-                    i = next
-                }
-                a[i] = e
+                siftDown(e, from: c)
                 return false
             }
         }
@@ -105,20 +99,7 @@ struct EventHeap {
     mutating func pop() -> Entry {
         let top = entries[0]
         let last = entries.removeLast()
-        if !entries.isEmpty {
-            var i = 0
-            let n = entries.count
-            while true {
-                let l = 2 * i + 1
-                if l >= n { break }
-                let r = l + 1
-                let c = r < n && Entry.precedes(entries[r], entries[l]) ? r : l
-                if !Entry.precedes(entries[c], last) { break }
-                entries[i] = entries[c]
-                i = c
-            }
-            entries[i] = last
-        }
+        if !entries.isEmpty { siftDown(last, from: 0) }
         return top
     }
 }

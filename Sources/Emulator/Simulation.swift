@@ -44,7 +44,8 @@ public final class Simulation {
     @exclusivity(unchecked) var linkSeries = UnsafeTable<BinnedCounters>()
     @exclusivity(unchecked) var datagrams: [DatagramRecord] = [DatagramRecord(remaining: 0, dropReason: nil, size: 0)]
     @exclusivity(unchecked) var freeDatagrams: [UInt32] = []
-    @exclusivity(unchecked) var taps: [Int: (Packet, Int64) -> Void] = [:]
+    /// Per link index (grown on demand): the tap of a tapped link.
+    @exclusivity(unchecked) var taps: [((Packet, Int64) -> Void)?] = []
     @exclusivity(unchecked) var tcp = UnsafeTable<TCPConnection>()
     private let random: SeededGenerator
 
@@ -256,7 +257,9 @@ public final class Simulation {
     /// the time its first bit goes on the wire; `nil` removes the tap. Taps
     /// are for per-link captures: they cost nothing on links without one.
     public func setTap(_ link: LinkID, _ tap: ((Packet, Int64) -> Void)?) {
-        taps[Int(link.index)] = tap
+        let l = Int(link.index)
+        if taps.count <= l { taps += Array(repeating: nil, count: l + 1 - taps.count) }
+        taps[l] = tap
         channels[Int(link.index)].tapped = tap != nil
     }
 

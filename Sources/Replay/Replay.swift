@@ -265,7 +265,7 @@ struct Feeder {
 
     func result(run: RunResult) -> ReplayResult {
         var r = ReplayResult(file: file, run: run)
-        let source = source ?? FrameSource(file: file, options: options, sitesWithHost: [])
+        guard let source else { preconditionFailure("result(run:) comes after feed(file:)") }
         r.framesRead = source.framesRead
         r.filteredOut = source.filteredOut
         r.replayed = replayed

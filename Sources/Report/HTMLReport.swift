@@ -21,9 +21,9 @@ public enum HTMLReport {
     /// The charts and the text report of one run (`text` replaces the run's
     /// own text report, e.g. a replay's).
     static func section(_ r: RunResult, preset: Preset?, heading: String, text: String?) -> String {
-        let binSeconds = Double(r.binWidth.nanoseconds) / 1e9
+        let binSeconds = r.binWidth.seconds
         let window = r.failureStart.map { start in
-            (Double(start.nanoseconds) / 1e9, Double((r.failureEnd ?? r.duration).nanoseconds) / 1e9)
+            (start.seconds, (r.failureEnd ?? r.duration).seconds)
         }
         var body = "<h1>\(escape(heading))</h1>\n"
         body += "<p>Seed \(r.seed), \(escape(RunReport.seconds(r.duration.nanoseconds))) of virtual time, "
@@ -51,9 +51,8 @@ public enum HTMLReport {
             body += "<h2>CloudWatch</h2>\n<p>The state datapoints AWS would publish (AWS-FACTS §5), one per period, and its example alarms.</p>\n"
             body += "<div class=\"row\">\n"
             for m in states {
-                let periodSeconds = Double(m.period.nanoseconds) / 1e9
                 body += Chart(title: "\(m.namespace) \(m.name) \(m.dimension)", series: [(m.statistic, "#6a3d9a", m.datapoints)],
-                              binSeconds: periodSeconds, window: window).svg
+                              binSeconds: m.period.seconds, window: window).svg
             }
             body += "</div>\n<ul>\n"
             for a in r.cloudWatch.alarms {

@@ -80,7 +80,7 @@ enum CloudWatch {
             }
             result.alarms.append(alarm(connectionState, breaching: { $0 < 1 }, needed: settings.connectionAlarmPeriods,
                                        of: settings.connectionAlarmPeriods,
-                                       rule: "ConnectionState < 1 for \(settings.connectionAlarmPeriods) consecutive periods of \(settings.period.wholeSeconds) s"))
+                                       rule: "ConnectionState < 1 for \(settings.connectionAlarmPeriods) consecutive periods of \(Int(settings.period.seconds)) s"))
         }
         // TunnelState per VPN connection: the fraction of its tunnels whose
         // BGP session (or, for static routing, tunnel) is up on the AWS side (§5.2).
@@ -102,7 +102,7 @@ enum CloudWatch {
                                       period: settings.tunnelAlarmPeriod, datapoints: alarmState.map { $0.min() ?? 1 })
             result.alarms.append(alarm(series, breaching: { $0 < 1 }, needed: settings.tunnelAlarmDatapoints, of: settings.tunnelAlarmEvaluationPeriods,
                                        rule: "TunnelState < 1 in \(settings.tunnelAlarmDatapoints) of \(settings.tunnelAlarmEvaluationPeriods) "
-                                           + "periods of \(settings.tunnelAlarmPeriod.wholeSeconds) s"))
+                                           + "periods of \(Int(settings.tunnelAlarmPeriod.seconds)) s"))
         }
         return result
     }
@@ -133,7 +133,7 @@ enum CloudWatch {
             let first = Int(Int64(k) * period.nanoseconds / bin), last = Int(Int64(k + 1) * period.nanoseconds / bin)
             var total = 0.0
             for i in first..<min(last, series.bins.count) { total += quantity(series.bins[i]) }
-            return total / (Double(period.nanoseconds) / 1e9)
+            return total / period.seconds
         }
     }
 
@@ -159,9 +159,4 @@ enum CloudWatch {
         }
         return AlarmResult(metric: m.name, dimension: m.dimension, rule: rule, firesAt: fires)
     }
-}
-
-extension SimTime {
-    /// Whole seconds, for rule texts.
-    var wholeSeconds: Int64 { nanoseconds / 1_000_000_000 }
 }

@@ -50,20 +50,14 @@ enum Output {
 /// five updates a second, erased when the run ends.
 final class ProgressLine: @unchecked Sendable {
     private let enabled = isatty(2) != 0
-    private let started = ProgressLine.monotonic()
-    private var lastShown: UInt64 = 0
+    private let started = Clock.nanoseconds()
+    private var lastShown: Int64 = 0
     private var shown = false
-
-    static func monotonic() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
 
     /// Shows `text()` if it is time to.
     func update(_ text: () -> String) {
         guard enabled else { return }
-        let now = ProgressLine.monotonic()
+        let now = Clock.nanoseconds()
         guard now - started >= 500_000_000, now - lastShown >= 200_000_000 else { return }
         lastShown = now
         shown = true

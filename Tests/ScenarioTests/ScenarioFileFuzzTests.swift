@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Foundation
 import Scenario
 import Testing
@@ -11,26 +12,12 @@ import Testing
 /// accounted for. A crash here kills the test process, so it cannot pass
 /// unnoticed.
 @Suite struct ScenarioFileFuzzTests {
-    /// SplitMix64: enough for choosing mutations.
-    struct Mixer {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
-
     static let extremes = ["0", "-1", "-0", "1e30", "1e-30", "nan", "inf", "-inf", "99999999999999999999", "0.0000001",
                            "0s", "-5s", "1e20s", "1e-20s", "5 parsecs", "0pps", "1e30pps", "1e-30pps", "0Mbps", "1e30Gbps",
                            "0ms", "18446744073709551616", "''", "[]", "{}", "~", "\"\"", "x", "10.0.0.0/33", "::/200", "dx9"]
     static let strays = [":", "- ", "  ", "\t", "[", "]", "{", "}", "#", "&a", "*a", "!!binary", "'", "\"", "%", "@", "|", ">", "\u{0}"]
 
-    static func mutate(_ text: String, _ m: inout Mixer) -> String {
+    static func mutate(_ text: String, _ m: inout SeededGenerator) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for _ in 0...m.below(3) {
             guard !lines.isEmpty else { break }
@@ -64,7 +51,7 @@ import Testing
     @Test func mutatedScenarioFilesFailCleanlyOrRunClean() throws {
         let examples = try exampleFiles.map { try String(contentsOfFile: exampleDirectory.appendingPathComponent($0).path, encoding: .utf8) }
         #expect(examples.count >= 5)
-        var m = Mixer(state: 2026)
+        var m = SeededGenerator(seed: 2026)
         var loaded = 0, refused = 0, rejected = 0, ran = 0
         for round in 0..<3000 {
             let text = Self.mutate(examples[round % examples.count], &m)
@@ -95,4 +82,10 @@ import Testing
         #expect(rejected > 300 && loaded > 300, "the mutations must exercise both paths (loaded \(loaded), rejected \(rejected))")
         #expect(ran > 20, "ran \(ran), refused \(refused)")
     }
+}
+
+/// Choosing mutations with the project's one seeded source.
+extension SeededGenerator {
+    mutating func below(_ n: Int) -> Int { Int(next(below: UInt64(n))) }
+    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 }
