@@ -59,7 +59,7 @@ import Testing
             #expect(to.statistics.drops[.nonTransitivePeering] > 0)
             #expect(Self.dominant(to) == .nonTransitivePeering)
             #expect(a.vpc2ReachableBeforeFailure)
-            #expect(a.verdict.contains("non_transitive_peering") || a.verdict.contains("non-transitive"))
+            #expect(a.verdict.contains("on-prem -> VPC-1 dropped for non-transitive peering"))
         case .optionE:
             // CloudHub links a branch; the data centre keeps one path.
             #expect(!a.vpc1ReachableDuringFailure)
