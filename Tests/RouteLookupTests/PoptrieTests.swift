@@ -157,6 +157,33 @@ struct PoptrieIPv4Tests {
         #expect(t.nodeCount == 0)
         #expect(t.lookup(v4("10.1.77.1")) == 7)
     }
+
+    @Test func batchGroupsOfEveryMixAnswerAsTheReference() {
+        // 10.0.0.0/18: 64 /24s with alternating next hops (64 runs: leaves in
+        // the shared array); 10.1.0.0/18: three /24s (leaves inline in the node);
+        // 10.128.0.0/9: resolved by the direct array; 11.0.0.0/24 under it: a
+        // second level. Groups of 32 then range from no node lane to all.
+        var routes: [(key: UInt64, length: Int, nextHop: NextHop)] = [(v4("10.128.0.0"), 9, 5)]
+        for i in 0..<64 { routes.append(((0x0A00_0000 | UInt64(i) << 8) << 32, 24, NextHop(i % 2 + 1))) }
+        for i in [3, 9, 40] { routes.append(((0x0A01_0000 | UInt64(i) << 8) << 32, 24, NextHop(10 + i))) }
+        routes += [(v4("11.0.0.0"), 16, 3), (v4("11.0.0.0"), 24, 4), (v4("11.0.0.128"), 26, 6)]
+        var reference = ReferenceLPM<IPv4Family>()
+        for r in routes { reference.insert(r.key, length: r.length, nextHop: r.nextHop) }
+        let table = Poptrie<IPv4Family>(routes: routes)
+        var noise = Noise(state: 99)
+        let pools: [ClosedRange<UInt64>] = [0x0A00_0000...0x0A00_3FFF, 0x0A01_0000...0x0A01_3FFF,
+                                            0x0A80_0000...0x0AFF_FFFF, 0x0B00_0000...0x0B00_00FF]
+        var probes: [UInt64] = []
+        for group in 0..<64 {
+            // Group g draws a node lane (first, second or fourth pool) with probability g/63.
+            for _ in 0..<Poptrie<IPv4Family>.batchWidth {
+                let wantsNode = noise.below(63) < group
+                let pool = wantsNode ? [0, 1, 3][noise.below(3)] : 2
+                probes.append((pools[pool].lowerBound + noise.next() % UInt64(pools[pool].count)) << 32)
+            }
+        }
+        check(table, reference, probes)
+    }
 }
 
 extension ReferenceLPM {
