@@ -30,23 +30,39 @@ public enum ScenarioFile {
     public static func load(path: String) throws(ScenarioFileError) -> ScenarioSpec { try loadFull(path: path).spec }
 
     public static func loadFull(path: String) throws(ScenarioFileError) -> Loaded {
+        try parse(readText(path: path), file: path)
+    }
+
+    /// A file's text; an unreadable or non-UTF-8 file is an error naming it.
+    public static func readText(path: String) throws(ScenarioFileError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ScenarioFileError(file: path, line: 0, column: 0, reason: "cannot read the file")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ScenarioFileError(file: path, line: 0, column: 0, reason: "the file is not UTF-8 text")
         }
-        return try parse(text, file: path)
+        return text
     }
 
     /// Parses and validates a scenario given as text (`file` names it in errors).
     public static func parse(_ text: String, file: String) throws(ScenarioFileError) -> Loaded {
-        let root: Node
+        try parse(document: compose(text, file: file), file: file)
+    }
+
+    /// Parses and validates a scenario already composed into a YAML document
+    /// (a sweep point: a scenario with some values replaced).
+    public static func parse(document root: Node, file: String) throws(ScenarioFileError) -> Loaded {
+        var builder = Builder(reader: YAMLReader(file: file))
+        return try builder.build(root)
+    }
+
+    /// Composes YAML text into a document; a syntax error names the line.
+    public static func compose(_ text: String, file: String) throws(ScenarioFileError) -> Node {
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw ScenarioFileError(file: file, line: 0, column: 0, reason: "the file is empty")
             }
-            root = node
+            return node
         } catch let e as ScenarioFileError {
             throw e
         } catch let e as YamlError {
@@ -54,8 +70,6 @@ public enum ScenarioFile {
         } catch {
             throw ScenarioFileError(file: file, line: 0, column: 0, reason: "not valid YAML: \(error)")
         }
-        var builder = Builder(reader: YAMLReader(file: file))
-        return try builder.build(root)
     }
 
     static func yamlError(_ e: YamlError, file: String) -> ScenarioFileError {
