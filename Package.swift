@@ -10,6 +10,7 @@
 //   Scenario       -> ControlPlane + Yams (SecureCart designs, presets, YAML files, runs)
 //   Replay         -> Capture, Scenario (captured traffic through a design)
 //   Report         -> Inspect, Scenario, Replay (text, JSON, CSV)
+//   Sweep          -> Scenario, Report + Yams (sweep files, points, shards, merge)
 //   dxemu (CLI)    -> everything above + swift-argument-parser
 import PackageDescription
 
@@ -27,6 +28,7 @@ let package = Package(
         .library(name: "Scenario", targets: ["Scenario"]),
         .library(name: "Replay", targets: ["Replay"]),
         .library(name: "Report", targets: ["Report"]),
+        .library(name: "Sweep", targets: ["Sweep"]),
         .library(name: "SampleCaptures", targets: ["SampleCaptures"]),
         .library(name: "DeterministicRandom", targets: ["DeterministicRandom"]),
     ],
@@ -53,10 +55,11 @@ let package = Package(
         .target(name: "Replay", dependencies: ["Capture", "Emulator", "Scenario", "PacketWire", "NetAddress"]),
         .target(name: "SampleCaptures", dependencies: ["Capture", "PacketWire", "NetAddress", "DeterministicRandom"]),
         .target(name: "Report", dependencies: ["Inspect", "Capture", "PacketWire", "Scenario", "Emulator", "Replay"]),
+        .target(name: "Sweep", dependencies: ["Scenario", "Report", "Emulator", "DeterministicRandom", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "dxemu",
             dependencies: [
-                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures", "Emulator", "Scenario", "Replay",
+                "Capture", "PacketWire", "RouteLookup", "Inspect", "Report", "SampleCaptures", "Emulator", "Scenario", "Replay", "Sweep",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,6 +74,7 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Report", "Emulator", "ControlPlane", "PacketWire", "NetAddress", "DeterministicRandom", "TestSupport"],
                     exclude: ["Broken"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "NetAddress", "Scenario", "Emulator", "Capture", "PacketWire", "SampleCaptures", "TestSupport"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect", "Scenario", "Emulator"]),
         .testTarget(name: "dxemuTests", dependencies: ["dxemu", "TestSupport"]),
     ]
