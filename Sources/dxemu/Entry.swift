@@ -11,7 +11,7 @@ struct Dxemu: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dxemu",
         abstract: "A packet-level emulator for AWS Direct Connect / VPN failover.",
-        subcommands: [FailoverCommand.self, CompareCommand.self, RunCommand.self, ReplayCommand.self, InspectCommand.self, BenchCommand.self, SampleCaptureCommand.self]
+        subcommands: [FailoverCommand.self, CompareCommand.self, RunCommand.self, ReplayCommand.self, SweepCommand.self, SweepMergeCommand.self, InspectCommand.self, BenchCommand.self, SampleCaptureCommand.self]
     )
 }
 
