@@ -37,10 +37,14 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .long, help: "Run only point N and print its full report (--json: the dxemu.run JSON).")
     var point: Int?
 
+    @Option(name: .long, help: "Points run at once, each on its own thread (default: the number of CPUs; the results are the same).")
+    var jobs: Int?
+
     @Flag(name: .long, help: "Do not print the table.")
     var quiet = false
 
     func run() throws {
+        if let jobs, jobs < 1 { throw InputError("--jobs must be at least 1") }
         var selected = Shard.whole
         if let shard {
             guard let s = Shard(parsing: shard) else { throw InputError("--shard '\(shard)' is not I/N with 0 <= I < N, such as 0/4") }
@@ -74,19 +78,19 @@ struct SweepCommand: ParsableCommand {
             Output.write("dxemu sweep \(plan.name): \(specs.count) of \(plan.pointCount) points (shard \(selected))\n" + table.rendered(indent: ""))
             return
         }
-        var results: [PointResult] = []
         let progress = ProgressLine()
-        for (n, (point, spec)) in specs.enumerated() {
-            progress.update { "dxemu: sweep \(plan.name): point \(n + 1) of \(specs.count) (\(plan.label(point)))" }
-            let run: RunResult
-            do {
-                run = try ScenarioRun(spec).run()
-            } catch let error as ScenarioError {
-                throw InputError("\(file): point \(point.index) (\(plan.label(point))): \(error.message)")
+        let name = plan.name
+        let runs: [RunResult]
+        do {
+            runs = try SweepRunner.run(specs.map(\.1), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { done, total in
+                progress.update { "dxemu: sweep \(name): \(done) of \(total) points run" }
             }
-            results.append(PointResult(run, point: point, plan: plan))
+        } catch {
+            let point = specs[error.index].0
+            throw InputError("\(file): point \(point.index) (\(plan.label(point))): \(error.message)")
         }
         progress.finish()
+        let results = zip(specs, runs).map { PointResult($1, point: $0.0, plan: plan) }
         let doc = SweepDocument(plan: plan, shard: selected, points: results)
         if !quiet { Output.write(doc.text()) }
         if let json { try ScenarioSource.write(doc.json(), to: json) }

@@ -157,12 +157,15 @@ struct SweepErrorTests {
 
 @Suite("sweep runs, shards and merges")
 struct SweepRunTests {
-    func run(_ plan: SweepPlan, _ shard: Shard) throws -> SweepDocument {
-        var results: [PointResult] = []
-        for p in plan.points where shard.contains(p.index) {
-            results.append(PointResult(try ScenarioRun(try plan.scenario(p)).run(), point: p, plan: plan))
-        }
-        return SweepDocument(plan: plan, shard: shard, points: results)
+    func run(_ plan: SweepPlan, _ shard: Shard, jobs: Int = 2) throws -> SweepDocument {
+        let points = plan.points.filter { shard.contains($0.index) }
+        let runs = try SweepRunner.run(try points.map { try plan.scenario($0) }, jobs: jobs)
+        return SweepDocument(plan: plan, shard: shard, points: zip(points, runs).map { PointResult($1, point: $0, plan: plan) })
+    }
+
+    @Test func threadsChangeNothing() throws {
+        let plan = try SweepPlan.load(path: try sweepDirectory(Self.sweep).file)
+        #expect(try run(plan, .whole, jobs: 1).json() == run(plan, .whole, jobs: 5).json())
     }
 
     static let sweep = """

@@ -43,18 +43,22 @@ struct SweepCommandTests {
     }
 
     @Test func shardsThenMergeEqualsTheWholeSweep() throws {
-        let whole = try runDxemu(["sweep", path("sweep.yaml"), "--json", path("whole.json"), "--csv", path("whole.csv")])
+        let whole = try runDxemu(["sweep", path("sweep.yaml"), "--json", path("whole.json"), "--csv", path("whole.csv"), "--jobs", "3"])
         #expect(whole.status == 0, "\(whole.stderr)")
         #expect(whole.stdout.hasPrefix("dxemu sweep sweep: 6 of 6 points"))
         #expect(whole.stdout.contains("failures[0].mode") && whole.stdout.contains("bgp-down"))
         for i in 0..<2 {
-            let r = try runDxemu(["sweep", path("sweep.yaml"), "--shard", "\(i)/2", "--json", path("s\(i).json"), "--quiet"])
+            let r = try runDxemu(["sweep", path("sweep.yaml"), "--shard", "\(i)/2", "--json", path("s\(i).json"), "--quiet", "--jobs", "\(i + 1)"])
             #expect(r.status == 0 && r.stdout.isEmpty, "\(r.stderr)")
         }
         let merged = try runDxemu(["sweep-merge", path("s1.json"), path("s0.json"), "--json", path("merged.json")])
         #expect(merged.status == 0, "\(merged.stderr)")
         #expect(merged.stdout.hasPrefix("dxemu sweep sweep: 6 of 6 points (shards 0,1 of 2)"))
         #expect(try points("merged.json") == points("whole.json"))
+        let serial = try runDxemu(["sweep", path("sweep.yaml"), "--json", path("serial.json"), "--jobs", "1", "--quiet"])
+        #expect(serial.status == 0, "\(serial.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path("serial.json"))) == Data(contentsOf: URL(fileURLWithPath: path("whole.json"))),
+                "one thread or three: the same bytes")
         let one = try runDxemu(["sweep", path("sweep.yaml"), "--point", "4"])
         #expect(one.status == 0 && one.stdout.hasPrefix("sweep sweep, point 4: failures[0].mode=bgp-down replica=0, seed "), "\(one.stderr)")
         #expect(one.stdout.contains("verdict:"))
