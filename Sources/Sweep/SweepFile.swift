@@ -86,7 +86,11 @@ public struct SweepPlan {
         var digest = Digest()
         digest.add(text)
 
-        let name = fields["name"]?.scalar?.string ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        var name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        if let n = fields["name"] {
+            guard let s = n.scalar?.string, !s.isEmpty else { throw fail(n, "name must be a single value, not a list or mapping") }
+            name = s
+        }
         var seed: UInt64 = 1
         if let n = fields["seed"] {
             guard let s = n.scalar.flatMap({ UInt64($0.string) }) else { throw fail(n, "seed must be a whole number from 0") }

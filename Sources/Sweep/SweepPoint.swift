@@ -68,6 +68,13 @@ extension SweepPlan {
         return parts.joined(separator: " ")
     }
 
+    /// The point's number, base and values, as its result records them.
+    public func identity(_ p: SweepPoint) -> PointResult.Identity {
+        var values: [String: String] = [:]
+        for (i, axis) in axes.enumerated() { values[axis.path] = axis.valueTexts[p.choices[i]] }
+        return PointResult.Identity(index: p.index, scenario: bases[p.base].label, values: values, replica: p.replica)
+    }
+
     /// Whether the sweep sets the seed itself (an axis named `seed`).
     var seedIsSwept: Bool { axes.contains { $0.steps == [.key("seed")] } }
 

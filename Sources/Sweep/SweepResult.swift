@@ -55,13 +55,24 @@ public struct PointResult: Codable, Sendable, Equatable {
 
     /// The summary of `run`, the result of point `p` of `plan`.
     public init(_ run: RunResult, point p: SweepPoint, plan: SweepPlan) {
+        self.init(run, identity: plan.identity(p))
+    }
+
+    /// What names a point in the results, without the plan (sendable to the
+    /// thread that runs it, so a run is summarised and freed there).
+    public struct Identity: Sendable {
+        public var index: Int
+        public var scenario: String
+        public var values: [String: String]
+        public var replica: Int
+    }
+
+    public init(_ run: RunResult, identity: Identity) {
         let a = RunReport.assess(run)
-        index = p.index
-        scenario = plan.bases[p.base].label
-        var values: [String: String] = [:]
-        for (i, axis) in plan.axes.enumerated() { values[axis.path] = axis.valueTexts[p.choices[i]] }
-        self.values = values
-        replica = p.replica
+        index = identity.index
+        scenario = identity.scenario
+        values = identity.values
+        replica = identity.replica
         seed = run.seed
         design = run.design
         var total = DropCounts()

@@ -5,17 +5,20 @@ import Scenario
 /// (its own simulation, its own seed), so the results are the same, in the
 /// same order, whatever `jobs` is.
 public enum SweepRunner {
-    /// The run of every scenario, in order; `progress(done, total)` is called
-    /// (one call at a time) as runs finish.
-    public static func run(_ scenarios: [ScenarioSpec], jobs: Int,
-                           progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(Failure) -> [RunResult] {
+    /// Runs every point and summarises each on the thread that ran it (a full
+    /// run result holds every time series: thousands of them are not kept);
+    /// the summaries come back in order. `progress(done, total)` is called
+    /// one call at a time as runs finish.
+    public static func run(_ points: [(scenario: ScenarioSpec, identity: PointResult.Identity)], jobs: Int,
+                           progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(Failure) -> [PointResult] {
+        let scenarios = points.map(\.scenario)
         let board = Board(count: scenarios.count)
         let workers = max(1, min(jobs, scenarios.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let i = board.take() {
-                let outcome: Result<RunResult, ScenarioError>
+                let outcome: Result<PointResult, ScenarioError>
                 do {
-                    outcome = .success(try ScenarioRun(scenarios[i]).run())
+                    outcome = .success(PointResult(try ScenarioRun(scenarios[i]).run(), identity: points[i].identity))
                 } catch let e as ScenarioError {
                     outcome = .failure(e)
                 } catch {
@@ -45,7 +48,7 @@ public enum SweepRunner {
         private var next = 0
         private var done = 0
         private var failed = false
-        var outcomes: [Result<RunResult, ScenarioError>?]
+        var outcomes: [Result<PointResult, ScenarioError>?]
 
         init(count: Int) { outcomes = Array(repeating: nil, count: count) }
 
@@ -58,7 +61,7 @@ public enum SweepRunner {
             return next - 1
         }
 
-        func put(_ i: Int, _ outcome: Result<RunResult, ScenarioError>, progress: (Int, Int) -> Void) {
+        func put(_ i: Int, _ outcome: Result<PointResult, ScenarioError>, progress: (Int, Int) -> Void) {
             lock.lock()
             defer { lock.unlock() }
             outcomes[i] = outcome

@@ -80,9 +80,10 @@ struct SweepCommand: ParsableCommand {
         }
         let progress = ProgressLine()
         let name = plan.name
-        let runs: [RunResult]
+        let results: [PointResult]
         do {
-            runs = try SweepRunner.run(specs.map(\.1), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { done, total in
+            results = try SweepRunner.run(specs.map { ($0.1, plan.identity($0.0)) },
+                                          jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { done, total in
                 progress.update { "dxemu: sweep \(name): \(done) of \(total) points run" }
             }
         } catch {
@@ -90,7 +91,6 @@ struct SweepCommand: ParsableCommand {
             throw InputError("\(file): point \(point.index) (\(plan.label(point))): \(error.message)")
         }
         progress.finish()
-        let results = zip(specs, runs).map { PointResult($1, point: $0.0, plan: plan) }
         let doc = SweepDocument(plan: plan, shard: selected, points: results)
         if !quiet { Output.write(doc.text()) }
         if let json { try ScenarioSource.write(doc.json(), to: json) }

@@ -159,8 +159,8 @@ struct SweepErrorTests {
 struct SweepRunTests {
     func run(_ plan: SweepPlan, _ shard: Shard, jobs: Int = 2) throws -> SweepDocument {
         let points = plan.points.filter { shard.contains($0.index) }
-        let runs = try SweepRunner.run(try points.map { try plan.scenario($0) }, jobs: jobs)
-        return SweepDocument(plan: plan, shard: shard, points: zip(points, runs).map { PointResult($1, point: $0, plan: plan) })
+        let results = try SweepRunner.run(try points.map { (try plan.scenario($0), plan.identity($0)) }, jobs: jobs)
+        return SweepDocument(plan: plan, shard: shard, points: results)
     }
 
     @Test func threadsChangeNothing() throws {
