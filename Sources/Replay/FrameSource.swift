@@ -18,7 +18,7 @@ struct FrameSource {
     var table = ConversationTable()
     var mapper: AddressMapper
     var directionCount = 0
-    var notReplayed: [String: Int] = [:]
+    var skipped = SkippedFrames()
     var framesRead = 0
     var filteredOut = 0
     var backwards = 0
@@ -72,7 +72,7 @@ struct FrameSource {
                     break
                 }
                 framesRead += 1
-                guard record.linkType.isSupported else { count("unsupported link type \(record.linkType)"); continue }
+                guard record.linkType.isSupported else { skipped.unsupportedLinkType(record.linkType); continue }
                 info = PacketInfo()  // the parser fills a fresh value
                 PacketParser.parse(record.bytes, wireLength: record.wireLength, linkType: record.linkType, into: &info)
                 if info.malformed != .none && info.malformed != .headersCutBySnaplen {
@@ -82,11 +82,11 @@ struct FrameSource {
                                                       + "(\(record.bytes.count) bytes captured, \(record.wireLength) on the wire)")
                         firstMalformed!.byteOffset = reader.byteOffset(ofRecord: record.number)
                     }
-                    count("malformed: \(info.malformed)")
+                    skipped.malformed[Int(info.malformed.rawValue)] += 1
                     continue
                 }
                 guard info.isIP else {
-                    count("non-IP (EtherType 0x\(FrameSource.hex4(info.etherType)))")
+                    skipped.nonIP(etherType: info.etherType)
                     continue
                 }
                 // When it enters the network.
@@ -117,7 +117,7 @@ struct FrameSource {
                 if options.closedLoopTCP != nil, info.ip.flow.ipProtocol == IPProtocol.tcp, info.ip.fragment == .whole {
                     // Closed loop: the captured segment is an application write.
                     let payload = FrameSource.tcpPayload(info, record.bytes)
-                    guard payload > 0 else { count("TCP without payload (closed-loop TCP makes its own)"); continue }
+                    guard payload > 0 else { skipped.tcpWithoutPayload += 1; continue }
                     work.closedLoop = true
                     work.tcpWrite = Int32(size)
                 }
@@ -149,9 +149,8 @@ struct FrameSource {
         return String(repeating: "0", count: max(0, 4 - h.count)) + h
     }
 
-    mutating func count(_ reason: String) {
-        notReplayed[reason, default: 0] += 1
-    }
+    /// Frames not replayed, by reason, as the report words them.
+    var notReplayed: [String: Int] { skipped.byReason }
 
     /// The payload bytes of a TCP segment (IP length minus both headers).
     static func tcpPayload(_ info: PacketInfo, _ bytes: UnsafeRawBufferPointer) -> Int {
@@ -163,8 +162,6 @@ struct FrameSource {
 
     static let outsideTopology: Int32 = -1
     static let noSite: Int32 = -2
-    static let outsideReason = "addresses outside the topology's sites (--no-map)"
-    static let noSiteReason = "no host for that site in the design"
 
     /// This packet's direction, mapped on first sight (new directions go out
     /// with the chunk that first uses them).
@@ -172,7 +169,7 @@ struct FrameSource {
         let key = info.ip.flow
         if let f = table.find(key) {
             if f >= 0 { return Int(f) }
-            count(f == FrameSource.outsideTopology ? FrameSource.outsideReason : FrameSource.noSiteReason)
+            if f == FrameSource.outsideTopology { skipped.outsideTopology += 1 } else { skipped.noSite += 1 }
             return nil
         }
         let ttl = info.ip.hopLimit, df = info.ip.dontFragment
@@ -199,7 +196,7 @@ struct FrameSource {
             guard let a = site(of: client, source: true), let b = site(of: client, source: false), a != b else {
                 table.insert(key, flow: FrameSource.outsideTopology)
                 table.insert(key.reversed, flow: FrameSource.outsideTopology)
-                count(FrameSource.outsideReason)
+                skipped.outsideTopology += 1
                 return nil
             }
             (clientSite, serverSite) = (a, b)
@@ -207,7 +204,7 @@ struct FrameSource {
         guard sitesWithHost.contains(clientSite), sitesWithHost.contains(serverSite) else {
             table.insert(key, flow: FrameSource.noSite)
             table.insert(key.reversed, flow: FrameSource.noSite)
-            count(FrameSource.noSiteReason)
+            skipped.noSite += 1
             return nil
         }
         if senderOpened {
@@ -237,5 +234,45 @@ struct FrameSource {
             if prefixes.contains(where: { $0.contains(address) }) { return site }
         }
         return nil
+    }
+}
+
+/// Counts of the frames a replay does not send, kept without building a
+/// string or hashing per frame: plain counters, one per malformed reason, and
+/// short lists for the few link types and EtherTypes a capture has.
+struct SkippedFrames {
+    var malformed = [Int](repeating: 0, count: MalformedReason.allCases.count)
+    var nonIPByEtherType: [(etherType: UInt16, frames: Int)] = []
+    var unsupportedLinkTypes: [(linkType: LinkType, frames: Int)] = []
+    var tcpWithoutPayload = 0
+    var outsideTopology = 0
+    var noSite = 0
+
+    mutating func nonIP(etherType: UInt16) {
+        if let i = nonIPByEtherType.firstIndex(where: { $0.etherType == etherType }) {
+            nonIPByEtherType[i].frames += 1
+        } else {
+            nonIPByEtherType.append((etherType, 1))
+        }
+    }
+
+    mutating func unsupportedLinkType(_ type: LinkType) {
+        if let i = unsupportedLinkTypes.firstIndex(where: { $0.linkType == type }) {
+            unsupportedLinkTypes[i].frames += 1
+        } else {
+            unsupportedLinkTypes.append((type, 1))
+        }
+    }
+
+    /// Reason text -> frames, for reasons with at least one frame.
+    var byReason: [String: Int] {
+        var out: [String: Int] = [:]
+        for r in MalformedReason.allCases where malformed[Int(r.rawValue)] > 0 { out["malformed: \(r)"] = malformed[Int(r.rawValue)] }
+        for e in nonIPByEtherType { out["non-IP (EtherType 0x\(FrameSource.hex4(e.etherType)))"] = e.frames }
+        for l in unsupportedLinkTypes { out["unsupported link type \(l.linkType)"] = l.frames }
+        if tcpWithoutPayload > 0 { out["TCP without payload (closed-loop TCP makes its own)"] = tcpWithoutPayload }
+        if outsideTopology > 0 { out["addresses outside the topology's sites (--no-map)"] = outsideTopology }
+        if noSite > 0 { out["no host for that site in the design"] = noSite }
+        return out
     }
 }

@@ -228,3 +228,32 @@ func tcpdumpLengths(_ path: String) throws -> [Int] {
         #expect(written > 0)
     }
 }
+
+/// Frames that are not replayed are counted by reason, in the report's words.
+@Suite struct NotReplayedTests {
+    @Test func everyReasonIsCountedAndWorded() throws {
+        let path = temporaryPath("not-replayed.pcap")
+        let writer = try CaptureWriter(path: path, linkType: .ethernet)
+        let udp = PacketSpec(source: .v4(try IPv4Address(parsing: "192.0.2.1")), destination: .v4(try IPv4Address(parsing: "198.51.100.1")),
+                             transport: .udp(sourcePort: 4000, destinationPort: 53), payloadLength: 20)
+        let good = PacketBuilder.ethernetFrame(udp)
+        var arp = good
+        arp[12] = 0x08; arp[13] = 0x06  // EtherType ARP
+        var lldp = good
+        lldp[12] = 0x88; lldp[13] = 0xCC  // EtherType LLDP
+        var badIHL = good
+        badIHL[14] = 0x44  // IPv4, IHL 4: malformed
+        let frames = [good, arp, arp, lldp, badIHL, good, arp]
+        for (i, f) in frames.enumerated() { writer.write(f, timestamp: Int64(i) * 1_000_000) }
+        try writer.close()
+        var options = ReplayOptions(scenario: Preset.recommended.scenario)
+        options.mapAddresses = false  // 192.0.2.1 is in no site of the design
+        let r = try Replay.run(file: path, options: options)
+        #expect(r.framesRead == 7 && r.replayed == 0 && r.framesAccounted)
+        let counts = Dictionary(uniqueKeysWithValues: r.notReplayed.map { ($0.reason, $0.count) })
+        #expect(counts == ["non-IP (EtherType 0x0806)": 3, "non-IP (EtherType 0x88cc)": 1,
+                           "malformed: \(MalformedReason.ipv4BadHeaderLength)": 1,
+                           "addresses outside the topology's sites (--no-map)": 2], "\(counts)")
+        #expect(r.notReplayed.first?.reason == "non-IP (EtherType 0x0806)", "most frequent first")
+    }
+}
