@@ -104,6 +104,8 @@ struct Channel {
     var peering: PeeringFilter?
     /// Whether a tap records what this link transmits.
     var tapped = false
+    /// Whether arrivals are counted in the link's series (``Simulation/meterArrivals(_:)``).
+    var metered = false
 
     init(name: String, from: Int32, to: Int32, configuration: LinkConfiguration, random: SeededGenerator) {
         self.name = name

@@ -263,6 +263,13 @@ public final class Simulation {
         channels[Int(link.index)].tapped = tap != nil
     }
 
+    /// Counts the bytes of the packets that arrive over `link` (without its
+    /// overhead) in the link's series, for metrics measured at the receiving
+    /// end (CloudWatch's TunnelDataIn). Off by default: it costs a little per arrival.
+    public func meterArrivals(_ link: LinkID) {
+        channels[Int(link.index)].metered = true
+    }
+
     // MARK: - Control
 
     /// Runs `action` at virtual time `time` (before packets of the same instant).
@@ -345,6 +352,10 @@ public final class Simulation {
             switch ch.pointee.state {
             case .up:
                 ch.pointee.statistics.packetsDelivered &+= 1
+                if ch.pointee.metered {
+                    linkSeries[l].advance(to: t)
+                    linkSeries[l].innerBytesArrived &+= UInt64(entry.packet.size)
+                }
                 entry.packet.overhead = 0
                 receive(&entry.packet, at: ch.pointee.to, now: t)
             case .down:
@@ -562,6 +573,7 @@ public final class Simulation {
         series.pointee.advance(to: t)
         series.pointee.packets &+= 1
         series.pointee.bytes &+= UInt64(wire)
+        series.pointee.innerBytes &+= UInt64(p.size)
         if queued > series.pointee.binQueueMax { series.pointee.binQueueMax = queued }
         if wasEmpty { heap.push(.init(time: arrival, order: EventHeap.order(.link, l))) }
         if ch.pointee.tapped { taps[l]?(p, start) }

@@ -8,6 +8,12 @@ public struct SeriesBin: Sendable, Equatable {
     public var latencyMax: Int64 = 0
     /// Largest queue seen on a link in the bin (packets).
     public var queueMax: Int = 0
+    /// Links: bytes of the packets sent, without the link's encapsulation
+    /// overhead (what a VPN tunnel carries before encryption).
+    public var innerBytes: UInt64 = 0
+    /// Metered links (``Simulation/meterArrivals(_:)``): bytes of the packets
+    /// that arrived, without overhead (after decryption); 0 elsewhere.
+    public var innerBytesArrived: UInt64 = 0
 
     public init() {}
 
@@ -35,6 +41,8 @@ struct BinnedCounters {
     var bytes: UInt64 = 0
     var drops = DropCounts()
     var latencySum: Int64 = 0
+    var innerBytes: UInt64 = 0
+    var innerBytesArrived: UInt64 = 0
     /// Maxima within the current bin.
     var binLatencyMax: Int64 = 0
     var binQueueMax = 0
@@ -45,6 +53,8 @@ struct BinnedCounters {
     var startBytes: UInt64 = 0
     var startDrops = DropCounts()
     var startLatencySum: Int64 = 0
+    var startInnerBytes: UInt64 = 0
+    var startInnerBytesArrived: UInt64 = 0
     var closed: [SeriesBin] = []
 
     init(binWidth: SimTime) {
@@ -65,6 +75,8 @@ struct BinnedCounters {
             startBytes = bytes
             startDrops = drops
             startLatencySum = latencySum
+            startInnerBytes = innerBytes
+            startInnerBytesArrived = innerBytesArrived
             binLatencyMax = 0
             binQueueMax = 0
             binEnd += binWidth
@@ -80,6 +92,8 @@ struct BinnedCounters {
         bin.latencySum = latencySum - startLatencySum
         bin.latencyMax = binLatencyMax
         bin.queueMax = binQueueMax
+        bin.innerBytes = innerBytes - startInnerBytes
+        bin.innerBytesArrived = innerBytesArrived - startInnerBytesArrived
         return bin
     }
 

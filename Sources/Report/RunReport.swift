@@ -163,6 +163,10 @@ public enum RunReport {
             let shown = m.datapoints.prefix(30).map { $0 == 1 ? "1" : $0 == 0 ? "0" : String(format1: $0) }.joined(separator: " ")
             out += "  \(m.namespace) \(m.name) \(m.dimension): \(shown)\(m.datapoints.count > 30 ? " ..." : "")\n"
         }
+        for m in r.cloudWatch.metrics where m.name.hasPrefix("TunnelData") && !m.datapoints.isEmpty {
+            let shown = m.datapoints.prefix(30).map { String(Int(($0 / 1000).rounded())) }.joined(separator: " ")
+            out += "  \(m.namespace) \(m.name) \(m.dimension) (kB, Sum): \(shown)\(m.datapoints.count > 30 ? " ..." : "")\n"
+        }
         for a in r.cloudWatch.alarms {
             let when: String
             if let t = a.firesAt {

@@ -85,10 +85,7 @@ enum CloudWatch {
         // TunnelState per VPN connection: the fraction of its tunnels whose
         // BGP session (or, for static routing, tunnel) is up on the AWS side (§5.2).
         var vpns: [String: [SessionID]] = [:]
-        for (tunnel, session) in network.vpnSessions {
-            let vpn = tunnel.split(separator: "-").first.map(String.init) ?? tunnel
-            vpns[vpn, default: []].append(session)
-        }
+        for (tunnel, session) in network.vpnSessions { vpns[vpnName(ofTunnel: tunnel), default: []].append(session) }
         for vpn in vpns.keys.sorted() {
             let sessions = vpns[vpn]!
             func tunnelState(_ t: SimTime) -> Double {
@@ -103,8 +100,31 @@ enum CloudWatch {
             result.alarms.append(alarm(series, breaching: { $0 < 1 }, needed: settings.tunnelAlarmDatapoints, of: settings.tunnelAlarmEvaluationPeriods,
                                        rule: "TunnelState < 1 in \(settings.tunnelAlarmDatapoints) of \(settings.tunnelAlarmEvaluationPeriods) "
                                            + "periods of \(Int(settings.tunnelAlarmPeriod.seconds)) s"))
+            // TunnelDataIn: bytes received on the AWS side, counted after
+            // decryption; TunnelDataOut: bytes sent from it, counted before
+            // encryption (§5.2). Inner bytes, so without the ESP overhead; Sum
+            // per period over the VPN's tunnels. The period AWS publishes them
+            // at is not stated: the run's CloudWatch period is used.
+            let tunnels = network.vpnLinks.keys.filter { vpnName(ofTunnel: $0) == vpn }.sorted().map { network.vpnLinks[$0]! }
+            for (metric, received) in [("TunnelDataIn", true), ("TunnelDataOut", false)] {
+                var sums = [Double](repeating: 0, count: Int(duration.nanoseconds / settings.period.nanoseconds))
+                for t in tunnels {
+                    let perSecond = rates(sim.series(link: received ? t.toAWS : t.fromAWS), period: settings.period, duration: duration) {
+                        Double(received ? $0.innerBytesArrived : $0.innerBytes)
+                    }
+                    for i in sums.indices { sums[i] += perSecond[i] * settings.period.seconds }
+                }
+                result.metrics.append(MetricSeries(namespace: "AWS/VPN", name: metric, dimension: vpn, statistic: "Sum", unit: "Bytes",
+                                                   period: settings.period, datapoints: sums.map { $0.rounded() }))
+            }
         }
         return result
+    }
+
+    /// The VPN connection a tunnel belongs to: `vpn-backup-t2` -> `vpn-backup`.
+    static func vpnName(ofTunnel tunnel: String) -> String {
+        guard let r = tunnel.range(of: "-t", options: .backwards), Int(tunnel[r.upperBound...]) != nil else { return tunnel }
+        return String(tunnel[..<r.lowerBound])
     }
 
     /// The samples of `value` (every `sampleInterval` from 0) in each complete period.

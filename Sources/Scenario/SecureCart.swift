@@ -399,6 +399,7 @@ public final class SecureCartNetwork {
                 config.queuePackets = vpn.queuePackets
                 config.queueBytes = vpn.queueBytes
                 let (up, down) = sim.addLink(name, between: site, and: gateways[vpn.gateway]!, config)
+                sim.meterArrivals(up)  // TunnelDataIn counts what the AWS side receives (AWS-FACTS §5.2)
                 vpnLinks[name] = (up, down)
                 var liveness = [LivenessTimer(interval: timers.dpdInterval, detectTime: timers.dpdTimeout)]
                 if vpn.dynamicRouting { liveness.insert(.bgp(keepalive: timers.vpnKeepalive, hold: timers.vpnHold), at: 0) }

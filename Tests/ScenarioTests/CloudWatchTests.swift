@@ -1,6 +1,6 @@
 import ControlPlane
 import Emulator
-import Scenario
+@testable import Scenario
 import Testing
 
 /// CloudWatch as AWS publishes it (AWS-FACTS §5): 1-minute datapoints of
@@ -72,6 +72,61 @@ import Testing
         #expect(ingress.datapoints.count == 3)
         for v in ingress.datapoints { #expect(abs(v - 250) < 0.5) }
         #expect(Self.metric(r, "ConnectionPpsEgress", "dx1")?.datapoints == [0, 0, 0])
+    }
+
+    /// TunnelDataIn is what the AWS side receives, counted after decryption;
+    /// TunnelDataOut what it sends, counted before encryption (§5.2): inner
+    /// bytes, summed per period over the VPN's tunnels. DX-1 is cut at 10 s and
+    /// stays down, so from the second minute on 250 packets/s of 500 bytes
+    /// each way cross the VPN: 7.5 MB a minute, not the 8.5+ MB on the wire.
+    @Test func tunnelDataCountsInnerBytesOnTheAWSSide() throws {
+        var spec = Preset.optionB.scenario
+        var probe = TrafficGroup(name: "probe", from: .onPrem, to: .vpc1, packetsPerSecond: 250)
+        probe.sizes = .fixed(500)
+        probe.start = .zero
+        spec.traffic = [probe]
+        spec.duration = .seconds(180)
+        spec.failures = [FailureSpec(kind: .cut, target: "dx1", at: .seconds(10))]
+        let run = try ScenarioRun(spec)
+        run.start()
+        let r = run.finish()
+        let dataIn = try #require(Self.metric(r, "TunnelDataIn", "vpn1"))
+        let dataOut = try #require(Self.metric(r, "TunnelDataOut", "vpn1"))
+        #expect(dataIn.statistic == "Sum" && dataIn.unit == "Bytes" && dataIn.datapoints.count == 3)
+        #expect(dataIn.datapoints[0] > 0 && dataIn.datapoints[0] < 7_500_000 * 5 / 6, "the VPN carries traffic only after the cut")
+        for v in dataIn.datapoints[1...] + dataOut.datapoints[1...] { #expect(abs(v - 7_500_000) <= 500, "\(v)") }
+        let wire = r.links.filter { $0.name.hasPrefix("vpn1-t") && !$0.name.hasSuffix("'") }.reduce(UInt64(0)) { $0 + $1.statistics.bytesSent }
+        #expect(Double(wire) > dataIn.datapoints.reduce(0, +) * 1.1, "the ESP overhead is on the wire, not in TunnelDataIn")
+    }
+
+    /// Received means arrived: when both tunnels fail silently at 120 s, the
+    /// customer router keeps sending into them until DPD or BGP gives up, but
+    /// nothing reaches the AWS side, so TunnelDataIn reads 0 for that minute.
+    @Test func tunnelDataInCountsOnlyWhatArrives() throws {
+        var spec = Preset.optionB.scenario
+        var probe = TrafficGroup(name: "probe", from: .onPrem, to: .vpc1, packetsPerSecond: 250)
+        probe.bothDirections = false
+        probe.start = .zero
+        spec.traffic = [probe]
+        spec.duration = .seconds(180)
+        spec.failures = [FailureSpec(kind: .cut, target: "dx1", at: .seconds(10)),
+                         FailureSpec(kind: .silent, target: "vpn1-t1", at: .seconds(120)),
+                         FailureSpec(kind: .silent, target: "vpn1-t2", at: .seconds(120))]
+        let run = try ScenarioRun(spec)
+        run.start()
+        let r = run.finish()
+        let dataIn = try #require(Self.metric(r, "TunnelDataIn", "vpn1"))
+        #expect(dataIn.datapoints[1] > 0 && dataIn.datapoints[2] == 0, "\(dataIn.datapoints)")
+        let sentInto = r.links.filter { $0.name == "vpn1-t1" || $0.name == "vpn1-t2" }
+            .reduce(UInt64(0)) { total, link in total + link.series.bins[1200..<1800].reduce(0) { $0 + $1.innerBytes } }
+        #expect(sentInto > 0, "the router still sent into the tunnels during that minute")
+    }
+
+    /// A VPN's name may contain '-': its tunnels are NAME-t1, NAME-t2.
+    @Test func tunnelsGroupByTheirVPNsFullName() {
+        #expect(CloudWatch.vpnName(ofTunnel: "vpn-backup-t2") == "vpn-backup")
+        #expect(CloudWatch.vpnName(ofTunnel: "vpn1-t1") == "vpn1")
+        #expect(CloudWatch.vpnName(ofTunnel: "odd") == "odd")
     }
 
     /// The default 30 s run is shorter than one period: no datapoints, no alarms.
