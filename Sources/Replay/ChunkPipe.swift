@@ -27,6 +27,10 @@ struct DirectionPlan {
     var to: Site
     var ttl: UInt8
     var dontFragment: Bool
+    /// ICMP type and code of the direction's first packet (echo request or
+    /// reply, ...), for per-link captures; 0 for other protocols.
+    var icmpType: UInt8 = 0
+    var icmpCode: UInt8 = 0
 }
 
 /// A batch of work handed from the reader thread to the simulation thread.

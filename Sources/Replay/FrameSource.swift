@@ -173,6 +173,7 @@ struct FrameSource {
             return nil
         }
         let ttl = info.ip.hopLimit, df = info.ip.dontFragment
+        pendingICMP = (info.ip.icmpType, info.ip.icmpCode)
         // The other direction of a known conversation?
         if let r = table.find(key.reversed), r >= 0 {
             let other = plans[Int(r)]
@@ -217,8 +218,13 @@ struct FrameSource {
 
     /// Every direction planned so far (the reader's copy, for reverse lookups).
     var plans: [DirectionPlan] = []
+    /// ICMP type and code of the packet whose direction is being planned.
+    var pendingICMP: (type: UInt8, code: UInt8) = (0, 0)
 
     mutating func newDirection(original: FlowKey, _ plan: DirectionPlan, chunk: WorkChunk) -> Int {
+        var plan = plan
+        plan.icmpType = pendingICMP.type
+        plan.icmpCode = pendingICMP.code
         table.insert(original, flow: Int32(plans.count))
         plans.append(plan)
         chunk.newDirections.append(plan)

@@ -42,7 +42,8 @@ final class LinkCapture {
 
     /// Records one packet the link put on the wire at `time` (`towardAWS`
     /// chooses the outer addresses on a tunnel).
-    func record(_ p: Packet, key: FlowKey, time: Int64, towardAWS: Bool) {
+    /// `icmp`: the flow's ICMP type and code (nil: echo request).
+    func record(_ p: Packet, key: FlowKey, time: Int64, towardAWS: Bool, icmp: (type: UInt8, code: UInt8)? = nil) {
         let total = Int(p.size) + Int(p.overhead)
         let captured = min(total, snapLength)
         buffer.withUnsafeMutableBytes { raw in
@@ -60,7 +61,7 @@ final class LinkCapture {
                 // The inner packet is encrypted: opaque bytes.
             } else {
                 LinkCapture.innerPacket(raw, at: 0, limit: captured, key: key, size: Int(p.size), ttl: p.ttl,
-                                        dontFragment: p.dontFragment, sequence: p.sequence)
+                                        dontFragment: p.dontFragment, sequence: p.sequence, icmp: icmp)
             }
             writer.write(UnsafeRawBufferPointer(rebasing: raw[0..<captured]), timestamp: time, wireLength: total)
         }
@@ -106,7 +107,7 @@ final class LinkCapture {
 
     /// The packet as the flow sends it: IP header, then the transport header.
     static func innerPacket(_ b: UnsafeMutableRawBufferPointer, at o: Int, limit: Int, key: FlowKey, size: Int, ttl: UInt8,
-                            dontFragment: Bool, sequence: UInt32) {
+                            dontFragment: Bool, sequence: UInt32, icmp: (type: UInt8, code: UInt8)? = nil) {
         var t: Int
         if key.ipVersion == 6 {
             guard o + 40 <= limit else { return }
@@ -131,7 +132,9 @@ final class LinkCapture {
             store16(b, t, key.sourcePort, limit: limit); store16(b, t + 2, key.destinationPort, limit: limit)
             store16(b, t + 4, UInt16(clamping: size - (t - o)), limit: limit)
         case IPProtocol.icmp where size - (t - o) >= 8, IPProtocol.icmpv6 where size - (t - o) >= 8:
-            if t < limit { b[t] = key.ipProtocol == IPProtocol.icmp ? 8 : 128 }  // echo request
+            // The type and code the flow's first packet had (default: echo request).
+            let (type, code) = icmp ?? (key.ipProtocol == IPProtocol.icmp ? 8 : 128, 0)
+            if t + 1 < limit { b[t] = type; b[t + 1] = code }
             store16(b, t + 6, UInt16(truncatingIfNeeded: sequence), limit: limit)
         default:
             return

@@ -144,6 +144,8 @@ struct Feeder {
     var source: FrameSource?
     var captures: [LinkCapture] = []
     var taps: [(link: LinkID, capture: Int, towardAWS: Bool)] = []
+    /// ICMP type and code per emulator flow of the replay, for the taps.
+    let icmpByFlow = ICMPBook()
 
     init(file: String, options: ReplayOptions, scenario: ScenarioRun) throws {
         self.file = file
@@ -187,9 +189,10 @@ struct Feeder {
             let capture = captures[tap.capture]
             let toward = tap.towardAWS
             let sim = self.sim
+            let book = icmpByFlow
             sim.setTap(tap.link) { p, time in
                 let key = sim.spec(of: FlowID(index: Int32(p.flow))).key
-                capture.record(p, key: key, time: time, towardAWS: toward)
+                capture.record(p, key: key, time: time, towardAWS: toward, icmp: book.icmp(of: Int(p.flow)))
             }
         }
     }
@@ -250,6 +253,9 @@ struct Feeder {
         let dir = directions[d].plan
         let id = scenario.addExternalFlow(spec(dir), label: "replay \(dir.from.label) -> \(dir.to.label)", from: dir.from, to: dir.to)
         directions[d].flow = id
+        if dir.mapped.ipProtocol == IPProtocol.icmp || dir.mapped.ipProtocol == IPProtocol.icmpv6 {
+            icmpByFlow.set(Int(id.index), (dir.icmpType, dir.icmpCode))
+        }
         return id
     }
 
@@ -280,6 +286,19 @@ struct Feeder {
         r.recordFaults = source.recordFaults
         r.recordFaultCount = source.recordFaultCount
         return r
+    }
+}
+
+/// The ICMP type and code of each replayed ICMP flow, by emulator flow index
+/// (nil for the rest), shared by the taps that write per-link captures.
+final class ICMPBook {
+    private var types: [(type: UInt8, code: UInt8)?] = []
+
+    func icmp(of flow: Int) -> (type: UInt8, code: UInt8)? { flow < types.count ? types[flow] : nil }
+
+    func set(_ flow: Int, _ value: (type: UInt8, code: UInt8)) {
+        if types.count <= flow { types += Array(repeating: nil, count: flow + 1 - types.count) }
+        types[flow] = value
     }
 }
 

@@ -169,6 +169,38 @@ func tcpdumpLengths(_ path: String) throws -> [Int] {
         #expect(outer.sorted() == expected.sorted())
     }
 
+    /// A ping keeps its ICMP types in a per-link capture: the requests one
+    /// way, the replies the other (tcpdump is the oracle).
+    @Test(.enabled(if: tcpdumpPath != nil, Comment(rawValue: "tcpdump is not installed: skipping the read-back test")))
+    func perLinkCapturesKeepTheICMPTypes() throws {
+        let path = temporaryPath("ping.pcap"), lan = temporaryPath("ping-lan.pcap")
+        defer { unlink(path); unlink(lan) }
+        let writer = try CaptureWriter(path: path, linkType: .ethernet)
+        let a = IPAddress.v4(try IPv4Address(parsing: "192.0.2.1")), b = IPAddress.v4(try IPv4Address(parsing: "198.51.100.7"))
+        for i in 0..<3 {
+            writer.write(PacketBuilder.ethernetFrame(PacketSpec(source: a, destination: b, transport: .echo(identifier: 7, sequence: UInt16(i), reply: false),
+                                                                payloadLength: 56)), timestamp: Int64(i) * 1_000_000_000)
+            writer.write(PacketBuilder.ethernetFrame(PacketSpec(source: b, destination: a, transport: .echo(identifier: 7, sequence: UInt16(i), reply: true),
+                                                                payloadLength: 56)), timestamp: Int64(i) * 1_000_000_000 + 5_000_000)
+        }
+        try writer.close()
+        var options = ReplayOptions(scenario: Preset.recommended.scenario)
+        options.captures = [("onprem-lan", lan)]
+        let r = try Replay.run(file: path, options: options)
+        #expect(r.replayed == 6 && r.framesAccounted)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tcpdumpPath!)
+        p.arguments = ["-n", "-r", lan]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = Pipe()
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(text.components(separatedBy: "ICMP echo request").count - 1 == 3, "\(text)")
+        #expect(text.components(separatedBy: "ICMP echo reply").count - 1 == 3, "\(text)")
+    }
+
     @Test func unknownCaptureLinkIsAClearError() {
         var options = ReplayOptions(scenario: Preset.baseline.scenario)
         options.captures = [("dx9", temporaryPath("x.pcap"))]
