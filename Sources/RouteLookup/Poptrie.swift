@@ -176,6 +176,9 @@ public final class Poptrie<Family: AddressFamily> {
             // pending[g % 2][j]: node to finish for key j of group g, or 0 when resolved.
             let pending = scratch.baseAddress!
             var nodeLanes = (0, 0)
+            // Local copies: the arrays cannot move during a lookup, and the
+            // compiler would otherwise reload them from the object per lane.
+            let nodes = self.nodes, leaves = self.leaves, direct = self.direct
             for j in 0..<width { dxemu_prefetch(direct + Int(truncatingIfNeeded: k[j] &>> shift)) }
             for g in 0...groups {
                 if g &+ 1 < groups {
@@ -212,13 +215,15 @@ public final class Poptrie<Family: AddressFamily> {
                         // predictor to miss when leaves and nodes mix.
                         for j in 0..<width {
                             let index = slot[j]
-                            let hop = finishWithoutLeafBranch(previous[j], node: Int(index), offset: Family.directBits)
+                            let hop = Self.finishWithoutLeafBranch(previous[j], node: Int(index), offset: Family.directBits,
+                                                                   nodes: nodes, leaves: leaves)
                             answers[j] = index == 0 ? answers[j] : hop
                         }
                     } else {
                         // Few: walk only those, a well-predicted skip for the rest.
                         for j in 0..<width where slot[j] != 0 {
-                            answers[j] = finishWithoutLeafBranch(previous[j], node: Int(slot[j]), offset: Family.directBits)
+                            answers[j] = Self.finishWithoutLeafBranch(previous[j], node: Int(slot[j]), offset: Family.directBits,
+                                                                          nodes: nodes, leaves: leaves)
                         }
                     }
                 }
@@ -254,7 +259,8 @@ public final class Poptrie<Family: AddressFamily> {
     /// node's own line or the leaf array through a selected address instead of
     /// a branch, so only descending a level can mispredict.
     @inlinable @inline(__always)
-    func finishWithoutLeafBranch(_ key: Key, node index: Int, offset first: Int) -> NextHop {
+    static func finishWithoutLeafBranch(_ key: Key, node index: Int, offset first: Int,
+                                        nodes: UnsafeMutablePointer<PoptrieNode>, leaves: UnsafeMutablePointer<NextHop>) -> NextHop {
         var node = nodes + index
         var offset = first
         var vector = node.pointee.vector
