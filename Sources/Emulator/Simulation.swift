@@ -353,8 +353,9 @@ public final class Simulation {
             case .up:
                 ch.pointee.statistics.packetsDelivered &+= 1
                 if ch.pointee.metered {
-                    linkSeries[l].advance(to: t)
-                    linkSeries[l].innerBytesArrived &+= UInt64(entry.packet.size)
+                    let series = linkSeries.base + l
+                    series.pointee.advance(to: t)
+                    series.pointee.innerBytesArrived &+= UInt64(entry.packet.size)
                 }
                 entry.packet.overhead = 0
                 receive(&entry.packet, at: ch.pointee.to, now: t)

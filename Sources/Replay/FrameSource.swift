@@ -173,12 +173,11 @@ struct FrameSource {
             return nil
         }
         let ttl = info.ip.hopLimit, df = info.ip.dontFragment
-        pendingICMP = (info.ip.icmpType, info.ip.icmpCode)
         // The other direction of a known conversation?
         if let r = table.find(key.reversed), r >= 0 {
             let other = plans[Int(r)]
             return newDirection(original: key, DirectionPlan(mapped: other.mapped.reversed, from: other.to, to: other.from, ttl: ttl, dontFragment: df),
-                                chunk: chunk)
+                                info: info, chunk: chunk)
         }
         // A new conversation: who opened it?
         var senderOpened = true
@@ -210,21 +209,20 @@ struct FrameSource {
         }
         if senderOpened {
             return newDirection(original: key, DirectionPlan(mapped: mappedClient, from: clientSite, to: serverSite, ttl: ttl, dontFragment: df),
-                                chunk: chunk)
+                                info: info, chunk: chunk)
         }
         return newDirection(original: key, DirectionPlan(mapped: mappedClient.reversed, from: serverSite, to: clientSite, ttl: ttl, dontFragment: df),
-                            chunk: chunk)
+                            info: info, chunk: chunk)
     }
 
     /// Every direction planned so far (the reader's copy, for reverse lookups).
     var plans: [DirectionPlan] = []
-    /// ICMP type and code of the packet whose direction is being planned.
-    var pendingICMP: (type: UInt8, code: UInt8) = (0, 0)
 
-    mutating func newDirection(original: FlowKey, _ plan: DirectionPlan, chunk: WorkChunk) -> Int {
+    /// Plans a direction; `info` is its first packet (its ICMP type and code are kept).
+    mutating func newDirection(original: FlowKey, _ plan: DirectionPlan, info: PacketInfo, chunk: WorkChunk) -> Int {
         var plan = plan
-        plan.icmpType = pendingICMP.type
-        plan.icmpCode = pendingICMP.code
+        plan.icmpType = info.ip.icmpType
+        plan.icmpCode = info.ip.icmpCode
         table.insert(original, flow: Int32(plans.count))
         plans.append(plan)
         chunk.newDirections.append(plan)
@@ -248,25 +246,22 @@ struct FrameSource {
 /// short lists for the few link types and EtherTypes a capture has.
 struct SkippedFrames {
     var malformed = [Int](repeating: 0, count: MalformedReason.allCases.count)
-    var nonIPByEtherType: [(etherType: UInt16, frames: Int)] = []
-    var unsupportedLinkTypes: [(linkType: LinkType, frames: Int)] = []
+    var nonIPByEtherType: [(UInt16, frames: Int)] = []
+    var unsupportedLinkTypes: [(LinkType, frames: Int)] = []
     var tcpWithoutPayload = 0
     var outsideTopology = 0
     var noSite = 0
 
-    mutating func nonIP(etherType: UInt16) {
-        if let i = nonIPByEtherType.firstIndex(where: { $0.etherType == etherType }) {
-            nonIPByEtherType[i].frames += 1
-        } else {
-            nonIPByEtherType.append((etherType, 1))
-        }
-    }
+    mutating func nonIP(etherType: UInt16) { Self.bump(etherType, in: &nonIPByEtherType) }
 
-    mutating func unsupportedLinkType(_ type: LinkType) {
-        if let i = unsupportedLinkTypes.firstIndex(where: { $0.linkType == type }) {
-            unsupportedLinkTypes[i].frames += 1
+    mutating func unsupportedLinkType(_ type: LinkType) { Self.bump(type, in: &unsupportedLinkTypes) }
+
+    /// One more frame for `key` in a short list of counts.
+    private static func bump<Key: Equatable>(_ key: Key, in list: inout [(Key, frames: Int)]) {
+        if let i = list.firstIndex(where: { $0.0 == key }) {
+            list[i].frames += 1
         } else {
-            unsupportedLinkTypes.append((type, 1))
+            list.append((key, 1))
         }
     }
 
@@ -274,8 +269,8 @@ struct SkippedFrames {
     var byReason: [String: Int] {
         var out: [String: Int] = [:]
         for r in MalformedReason.allCases where malformed[Int(r.rawValue)] > 0 { out["malformed: \(r)"] = malformed[Int(r.rawValue)] }
-        for e in nonIPByEtherType { out["non-IP (EtherType 0x\(FrameSource.hex4(e.etherType)))"] = e.frames }
-        for l in unsupportedLinkTypes { out["unsupported link type \(l.linkType)"] = l.frames }
+        for (etherType, frames) in nonIPByEtherType { out["non-IP (EtherType 0x\(FrameSource.hex4(etherType)))"] = frames }
+        for (linkType, frames) in unsupportedLinkTypes { out["unsupported link type \(linkType)"] = frames }
         if tcpWithoutPayload > 0 { out["TCP without payload (closed-loop TCP makes its own)"] = tcpWithoutPayload }
         if outsideTopology > 0 { out["addresses outside the topology's sites (--no-map)"] = outsideTopology }
         if noSite > 0 { out["no host for that site in the design"] = noSite }

@@ -389,12 +389,12 @@ public enum RunReport {
         return "\(ms / 1000).\(String(abs(ms % 1000)).leftPadded(3)) s"
     }
 
-    static func milliseconds(_ ns: Int64, unit: Bool = true) -> String {
+    public static func milliseconds(_ ns: Int64, unit: Bool = true) -> String {
         let tenths = (ns + (ns >= 0 ? 50_000 : -50_000)) / 100_000
         return "\(tenths / 10).\(abs(tenths % 10))\(unit ? " ms" : "")"
     }
 
-    static func percent(_ x: Double) -> String {
+    public static func percent(_ x: Double) -> String {
         let tenths = Int((x * 1000).rounded())
         return "\(tenths / 10).\(tenths % 10)%"
     }

@@ -235,32 +235,21 @@ public final class Poptrie<Family: AddressFamily> {
     /// Continues a lookup from node `index`, `offset` bits into the key.
     @inlinable @inline(__always)
     func finish(_ key: Key, node index: Int, offset first: Int) -> NextHop {
-        var node = nodes + index
-        var offset = first
-        while true {
-            let vector = node.pointee.vector
-            let v = (key &<< offset) &>> (Key.bitWidth &- 6)
-            let bit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: v)
-            if vector & bit != 0 {
-                node = nodes + (Int(node.pointee.childBase) &+ (vector & (bit &- 1)).nonzeroBitCount)
-                offset &+= 6
-                continue
-            }
-            let rank = (node.pointee.leafvec & ((bit &<< 1) &- 1)).nonzeroBitCount &- 1
-            let base = node.pointee.leafBase
-            if base == 0 {
-                return UnsafeRawPointer(node).load(fromByteOffset: PoptrieNode.inlineLeafOffset &+ rank &* 2, as: NextHop.self)
-            }
-            return leaves[Int(base) &+ rank]
+        let (node, bit) = Self.descend(key, node: index, offset: first, nodes: nodes)
+        let rank = (node.pointee.leafvec & ((bit &<< 1) &- 1)).nonzeroBitCount &- 1
+        let base = node.pointee.leafBase
+        if base == 0 {
+            return UnsafeRawPointer(node).load(fromByteOffset: PoptrieNode.inlineLeafOffset &+ rank &* 2, as: NextHop.self)
         }
+        return leaves[Int(base) &+ rank]
     }
 
-    /// ``finish(_:node:offset:)`` for the batch: the leaf is read from the
-    /// node's own line or the leaf array through a selected address instead of
-    /// a branch, so only descending a level can mispredict.
+    /// Walks down from node `index` while the key's next 6 bits (from
+    /// `offset`) name an internal child; returns the node whose child is a
+    /// leaf, and that child's bit.
     @inlinable @inline(__always)
-    static func finishWithoutLeafBranch(_ key: Key, node index: Int, offset first: Int,
-                                        nodes: UnsafeMutablePointer<PoptrieNode>, leaves: UnsafeMutablePointer<NextHop>) -> NextHop {
+    static func descend(_ key: Key, node index: Int, offset first: Int,
+                        nodes: UnsafeMutablePointer<PoptrieNode>) -> (node: UnsafeMutablePointer<PoptrieNode>, bit: UInt64) {
         var node = nodes + index
         var offset = first
         var vector = node.pointee.vector
@@ -271,6 +260,16 @@ public final class Poptrie<Family: AddressFamily> {
             vector = node.pointee.vector
             bit = 1 &<< UInt64(truncatingIfNeeded: (key &<< offset) &>> (Key.bitWidth &- 6))
         }
+        return (node, bit)
+    }
+
+    /// ``finish(_:node:offset:)`` for the batch: the leaf is read from the
+    /// node's own line or the leaf array through a selected address instead of
+    /// a branch, so only descending a level can mispredict.
+    @inlinable @inline(__always)
+    static func finishWithoutLeafBranch(_ key: Key, node index: Int, offset first: Int,
+                                        nodes: UnsafeMutablePointer<PoptrieNode>, leaves: UnsafeMutablePointer<NextHop>) -> NextHop {
+        let (node, bit) = descend(key, node: index, offset: first, nodes: nodes)
         let rank = (node.pointee.leafvec & ((bit &<< 1) &- 1)).nonzeroBitCount &- 1
         let base = Int(node.pointee.leafBase)
         let inline = UnsafeRawPointer(node) + (PoptrieNode.inlineLeafOffset &+ rank &* 2)

@@ -109,13 +109,13 @@ enum CloudWatch {
             for (metric, received) in [("TunnelDataIn", true), ("TunnelDataOut", false)] {
                 var sums = [Double](repeating: 0, count: Int(duration.nanoseconds / settings.period.nanoseconds))
                 for t in tunnels {
-                    let perSecond = rates(sim.series(link: received ? t.toAWS : t.fromAWS), period: settings.period, duration: duration) {
+                    let bytes = totals(sim.series(link: received ? t.toAWS : t.fromAWS), period: settings.period, duration: duration) {
                         Double(received ? $0.innerBytesArrived : $0.innerBytes)
                     }
-                    for i in sums.indices { sums[i] += perSecond[i] * settings.period.seconds }
+                    for i in sums.indices { sums[i] += bytes[i] }
                 }
                 result.metrics.append(MetricSeries(namespace: "AWS/VPN", name: metric, dimension: vpn, statistic: "Sum", unit: "Bytes",
-                                                   period: settings.period, datapoints: sums.map { $0.rounded() }))
+                                                   period: settings.period, datapoints: sums))
             }
         }
         return result
@@ -145,16 +145,21 @@ enum CloudWatch {
         }
     }
 
-    /// Per complete period: the sum of `quantity` over the bins it covers, per second.
-    static func rates(_ series: TimeSeries, period: SimTime, duration: SimTime, _ quantity: (SeriesBin) -> Double) -> [Double] {
+    /// Per complete period: the sum of `quantity` over the bins it covers.
+    static func totals(_ series: TimeSeries, period: SimTime, duration: SimTime, _ quantity: (SeriesBin) -> Double) -> [Double] {
         let periods = Int(duration.nanoseconds / period.nanoseconds)
         let bin = series.binWidth.nanoseconds
         return (0..<periods).map { k in
             let first = Int(Int64(k) * period.nanoseconds / bin), last = Int(Int64(k + 1) * period.nanoseconds / bin)
             var total = 0.0
             for i in first..<min(last, series.bins.count) { total += quantity(series.bins[i]) }
-            return total / period.seconds
+            return total
         }
+    }
+
+    /// Per complete period: the sum of `quantity` over the bins it covers, per second.
+    static func rates(_ series: TimeSeries, period: SimTime, duration: SimTime, _ quantity: (SeriesBin) -> Double) -> [Double] {
+        totals(series, period: period, duration: duration, quantity).map { $0 / period.seconds }
     }
 
     /// Whether `link` had carrier at `t` (changes at `t` count: a cut at 60 s is seen by the sample at 60 s).

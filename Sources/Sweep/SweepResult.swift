@@ -255,9 +255,9 @@ public struct SweepDocument: Codable, Sendable, Equatable {
             let changes = runs.compactMap(\.latencyChangeNs)
             row += [String(runs.count),
                     runs.count == 1 ? (reachable == 1 ? "reachable" : "unreachable") : "reachable \(reachable)/\(runs.count)",
-                    Self.percent(runs.map(\.lossShare).reduce(0, +) / Double(runs.count)),
+                    RunReport.percent(runs.map(\.lossShare).reduce(0, +) / Double(runs.count)),
                     RunReport.seconds(outages[(outages.count - 1) / 2]), RunReport.seconds(outages.last!),
-                    changes.isEmpty ? "-" : Self.signedMilliseconds(changes.reduce(0, +) / Int64(changes.count))]
+                    changes.isEmpty ? "-" : Self.signed(changes.reduce(0, +) / Int64(changes.count))]
             table.add(row)
         }
         out += table.rendered(indent: "")
@@ -288,14 +288,8 @@ public struct SweepDocument: Codable, Sendable, Equatable {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    static func percent(_ x: Double) -> String {
-        let p = x * 100
-        return p == 0 ? "0%" : p < 0.01 ? "<0.01%" : String(format: "%.2f%%", p)
-    }
-
-    static func signedMilliseconds(_ ns: Int64) -> String {
-        (ns >= 0 ? "+" : "-") + String(format: "%.1f ms", Double(abs(ns)) / 1e6)
-    }
+    /// A latency change as `compare` prints it: +2.1 ms.
+    static func signed(_ ns: Int64) -> String { (ns >= 0 ? "+" : "") + RunReport.milliseconds(ns) }
 }
 
 /// Shard documents that cannot be merged, or a file that is not one.

@@ -11,14 +11,13 @@ public enum SweepRunner {
     /// one call at a time as runs finish.
     public static func run(_ points: [(scenario: ScenarioSpec, identity: PointResult.Identity)], jobs: Int,
                            progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(Failure) -> [PointResult] {
-        let scenarios = points.map(\.scenario)
-        let board = Board(count: scenarios.count)
-        let workers = max(1, min(jobs, scenarios.count))
+        let board = Board(count: points.count)
+        let workers = max(1, min(jobs, points.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let i = board.take() {
                 let outcome: Result<PointResult, ScenarioError>
                 do {
-                    outcome = .success(PointResult(try ScenarioRun(scenarios[i]).run(), identity: points[i].identity))
+                    outcome = .success(PointResult(try ScenarioRun(points[i].scenario).run(), identity: points[i].identity))
                 } catch let e as ScenarioError {
                     outcome = .failure(e)
                 } catch {

@@ -4,6 +4,25 @@ import Report
 import Scenario
 import Sweep
 
+/// Where a sweep's results go; `sweep` and `sweep-merge` share them.
+struct SweepOutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Write the results (schema dxemu.sweep, docs/sweeps.md) to this file.")
+    var json: String?
+
+    @Option(name: .long, help: "Write one CSV line per point to this file.")
+    var csv: String?
+
+    @Flag(name: .long, help: "Do not print the table.")
+    var quiet = false
+
+    /// Prints the table and writes the files asked for.
+    func write(_ doc: SweepDocument) throws {
+        if !quiet { Output.write(doc.text()) }
+        if let json { try ScenarioSource.write(doc.json(), to: json) }
+        if let csv { try ScenarioSource.write(doc.csv(), to: csv) }
+    }
+}
+
 /// `dxemu sweep`: every combination of some scenario values, or one shard of them.
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,12 +44,6 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .long, help: "Run only shard I of N (0 <= I < N), e.g. --shard 3/8.")
     var shard: String?
 
-    @Option(name: .long, help: "Write the results (schema dxemu.sweep, docs/sweeps.md) to this file.")
-    var json: String?
-
-    @Option(name: .long, help: "Write one CSV line per point to this file.")
-    var csv: String?
-
     @Flag(name: .long, help: "List the points (number, seed, values) without running them.")
     var list = false
 
@@ -40,8 +53,7 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .long, help: "Points run at once, each on its own thread (default: the number of CPUs; the results are the same).")
     var jobs: Int?
 
-    @Flag(name: .long, help: "Do not print the table.")
-    var quiet = false
+    @OptionGroup var output: SweepOutputOptions
 
     func run() throws {
         if let jobs, jobs < 1 { throw InputError("--jobs must be at least 1") }
@@ -54,24 +66,22 @@ struct SweepCommand: ParsableCommand {
         do { plan = try SweepPlan.load(path: file) } catch { throw InputError(error.description) }
         // Every point is checked before any runs: a bad value fails every
         // shard at once, not one machine hours later.
-        var specs: [(SweepPoint, ScenarioSpec)] = []
+        var all: [(SweepPoint, ScenarioSpec)] = []
         for point in plan.points {
-            let spec: ScenarioSpec
-            do { spec = try plan.scenario(point) } catch { throw InputError(error.description) }
-            if selected.contains(point.index) { specs.append((point, spec)) }
+            do { all.append((point, try plan.scenario(point))) } catch { throw InputError(error.description) }
         }
         if let point {
-            guard (0..<plan.pointCount).contains(point) else {
+            guard all.indices.contains(point) else {
                 throw InputError("--point \(point): the sweep has points 0 to \(plan.pointCount - 1)")
             }
-            let p = plan.point(point)
-            let spec = try plan.scenario(p)
+            let (p, spec) = all[point]
             let result = try ScenarioSource.run(spec)
-            if !quiet { Output.write("sweep \(plan.name), point \(point): \(plan.label(p)), seed \(p.seed)\n" + RunReport.text(result)) }
-            if let json { try ScenarioSource.write(RunReport.json(result).serialized() + "\n", to: json) }
+            if !output.quiet { Output.write("sweep \(plan.name), point \(point): \(plan.label(p)), seed \(p.seed)\n" + RunReport.text(result)) }
+            if let json = output.json { try ScenarioSource.write(RunReport.json(result).serialized() + "\n", to: json) }
             try ScenarioSource.finish(result)
             return
         }
+        let specs = all.filter { selected.contains($0.0.index) }
         if list {
             var table = TextTable(["point", "seed", "values"])
             for (p, _) in specs { table.add([String(p.index), String(p.seed), plan.label(p)]) }
@@ -91,10 +101,7 @@ struct SweepCommand: ParsableCommand {
             throw InputError("\(file): point \(point.index) (\(plan.label(point))): \(error.message)")
         }
         progress.finish()
-        let doc = SweepDocument(plan: plan, shard: selected, points: results)
-        if !quiet { Output.write(doc.text()) }
-        if let json { try ScenarioSource.write(doc.json(), to: json) }
-        if let csv { try ScenarioSource.write(doc.csv(), to: csv) }
+        try output.write(SweepDocument(plan: plan, shard: selected, points: results))
         if results.contains(where: { !$0.accounted }) {
             Output.flush()
             Output.error("dxemu: some points have packets without a fate; this is a bug, please report it")
@@ -114,17 +121,10 @@ struct SweepMergeCommand: ParsableCommand {
     @Argument(help: "Shard results written by 'dxemu sweep --shard I/N --json FILE'.")
     var files: [String]
 
-    @Option(name: .long, help: "Write the merged results to this file.")
-    var json: String?
-
-    @Option(name: .long, help: "Write one CSV line per point to this file.")
-    var csv: String?
-
     @Flag(name: .long, help: "Merge the shards that are there, even if some are missing.")
     var partial = false
 
-    @Flag(name: .long, help: "Do not print the table.")
-    var quiet = false
+    @OptionGroup var output: SweepOutputOptions
 
     func run() throws {
         guard !files.isEmpty else { throw InputError("give the shard results to merge") }
@@ -135,8 +135,6 @@ struct SweepMergeCommand: ParsableCommand {
         }
         let merged: SweepDocument
         do { merged = try SweepDocument.merge(docs, partial: partial) } catch { throw InputError(error.description) }
-        if !quiet { Output.write(merged.text()) }
-        if let json { try ScenarioSource.write(merged.json(), to: json) }
-        if let csv { try ScenarioSource.write(merged.csv(), to: csv) }
+        try output.write(merged)
     }
 }
