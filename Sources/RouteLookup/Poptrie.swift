@@ -1,43 +1,56 @@
 import CPrefetch
 
-/// One internal node of a ``Poptrie``: 64 children, one per value of the next 6
-/// address bits, described by two bitmaps. 64 bytes, one cache line, no references.
+/// One 64-byte line of a ``Poptrie``'s arena holding an internal node: 64
+/// children, one per value of the next 6 address bits, described by two
+/// bitmaps. No references; the arena is one contiguous array of these lines.
 ///
-/// - `vector` bit *i* set: child *i* is an internal node, stored at
+/// - `vector` bit *i* set: child *i* is an internal node, at line
 ///   `childBase + popcount(vector & (bits below i))`; children are contiguous.
 /// - otherwise child *i* is a leaf. Runs of equal leaves are stored once:
-///   `leafvec` bit *i* marks a leaf child that starts a new run, and the leaf of
-///   child *i* is run number `popcount(leafvec & (bits 0...i)) - 1`.
-/// - Up to ``inlineLeafCapacity`` runs live in the node's own cache line
-///   (`leafBase == 0`), so a lookup that ends here costs one memory access;
-///   more runs go to the shared leaf array from `leafBase`.
+///   `leafvec` bit *i* marks a leaf child that starts a new run, and child *i*
+///   reads run number `r = popcount(leafvec & (bits 0...i))` (from 1).
+/// - Run *r*'s next hop is the 2 bytes at arena byte `leafBias + 2r`. Up to
+///   ``inlineLeafCapacity`` runs live in the node's own line (`leafBias` points
+///   just before its inline leaves), so a lookup that ends here reads one line;
+///   more runs go to leaf lines of the same arena. One address expression for
+///   both cases: no branch and no select on the lookup path.
 public struct PoptrieNode: Sendable {
     public var vector: UInt64
     public var leafvec: UInt64
     public var childBase: UInt32
-    /// First leaf in the leaf array, or 0 when the leaves are inline.
-    public var leafBase: UInt32
+    /// Arena byte offset of run 1's next hop, minus 2.
+    public var leafBias: UInt32
     /// The inline leaves: 20 next hops of 2 bytes.
     @usableFromInline var inlineLeaves: (UInt64, UInt64, UInt64, UInt64, UInt64)
 
-    /// Leaf runs that fit in the node itself.
+    /// Leaf runs that fit in the node's own line.
     public static var inlineLeafCapacity: Int { 20 }
-    /// Byte offset of the inline leaves.
+    /// Byte offsets of the fields within the line (the lookup reads them raw).
+    @usableFromInline static var leafvecOffset: Int { 8 }
+    @usableFromInline static var childBaseOffset: Int { 16 }
+    @usableFromInline static var leafBiasOffset: Int { 20 }
     @usableFromInline static var inlineLeafOffset: Int { 24 }
+    /// `leafBias` of a node built with inline leaves, until it is placed in a line.
+    static var unplacedInline: UInt32 { .max }
 
-    @inlinable
-    init(vector: UInt64, leafvec: UInt64, childBase: UInt32, leafBase: UInt32) {
+    init(vector: UInt64, leafvec: UInt64, childBase: UInt32, leafBias: UInt32) {
         self.vector = vector
         self.leafvec = leafvec
         self.childBase = childBase
-        self.leafBase = leafBase
+        self.leafBias = leafBias
         inlineLeaves = (0, 0, 0, 0, 0)
     }
 
-    /// Stores inline leaf `rank`.
-    mutating func setInlineLeaf(_ rank: Int, _ hop: NextHop) {
-        withUnsafeMutableBytes(of: &inlineLeaves) { $0.storeBytes(of: hop, toByteOffset: rank * 2, as: NextHop.self) }
+    /// Stores inline leaf `index` (0-based).
+    mutating func setInlineLeaf(_ index: Int, _ hop: NextHop) {
+        withUnsafeMutableBytes(of: &inlineLeaves) { $0.storeBytes(of: hop, toByteOffset: index * 2, as: NextHop.self) }
     }
+
+    /// A hop line: the one-leaf pseudo-node a direct entry names when its
+    /// whole block resolves to `hop`. Real nodes never look like this (a node
+    /// with no children and one run collapses into a leaf), which is how the
+    /// updates tell the two apart.
+    var isHopLine: Bool { vector == 0 && leafvec == 1 }
 }
 
 /// A longest-prefix-match table after Poptrie (Asai and Ohara, SIGCOMM 2015):
@@ -45,57 +58,68 @@ public struct PoptrieNode: Sendable {
 /// multiway trie of 6-bit strides whose nodes are compressed with population
 /// counts, and runs of equal next hops stored once.
 ///
-/// Lookups allocate nothing and take no locks: one load from the direct array,
-/// then one node and one leaf load per 6 bits (IPv4: at most 3 nodes). Batch
-/// lookups walk many addresses level by level so their cache misses overlap.
+/// dxemu's variant keeps nodes and out-of-line leaves in one arena of 64-byte
+/// lines and makes every direct entry name a line: a node, or a *hop line*
+/// (a one-leaf pseudo-node, one per next hop in use, a few KiB that stay in
+/// L1) where the direct array alone resolves the address. Every lookup then
+/// runs the same straight-line code: one direct load, one node line, one
+/// 2-byte leaf read, no data-dependent branch except the rare descent past a
+/// node (a prefix longer than `directBits + 6`).
+///
+/// Lookups allocate nothing and take no locks. Batch lookups load the direct
+/// entries of one group and prefetch their lines while the previous group,
+/// whose lines are on their way, is finished; the misses of two groups overlap.
 ///
 /// Updates (``insert(_:length:nextHop:)``, ``withdraw(_:length:)``,
 /// ``replace(_:length:nextHop:)``) go to a binary trie of every prefix and
 /// rebuild only the part of the structure below the changed prefix (one
-/// direct-array entry for prefixes longer than `directBits`); lookups between
-/// updates always see a complete, correct table. Not thread-safe: one writer,
-/// lookups on the same thread (dxemu's event loop).
+/// direct-array entry for prefixes longer than `directBits`); the new part is
+/// built before the old is released, so lookups between updates always see a
+/// complete, correct table. Not thread-safe: one writer, lookups on the same
+/// thread (dxemu's event loop).
 public final class Poptrie<Family: AddressFamily> {
     public typealias Key = Family.Key
 
     /// Bits per trie level.
     public static var strideBits: Int { 6 }
-    /// Direct-array entries with this bit set are leaves (next hop in the low 16 bits).
-    @usableFromInline static var leafFlag: UInt32 { 0x8000_0000 }
+    /// Bytes per arena line (one node).
+    @usableFromInline static var lineShift: Int { 6 }
 
+    /// Line of every `directBits`-bit prefix: a node or a hop line.
     @usableFromInline let direct: UnsafeMutablePointer<UInt32>
-    @exclusivity(unchecked) @usableFromInline var nodes: UnsafeMutablePointer<PoptrieNode>
-    @exclusivity(unchecked) @usableFromInline var leaves: UnsafeMutablePointer<NextHop>
-    @exclusivity(unchecked) var nodeCapacity = 0
-    @exclusivity(unchecked) var leafCapacity = 0
-    /// High-water marks of the node and leaf arrays.
-    @exclusivity(unchecked) private(set) var nodeTop = 0
-    @exclusivity(unchecked) private(set) var leafTop = 0
-    /// Released blocks by size (1...64), reused before the arrays grow.
-    @exclusivity(unchecked) var freeNodeBlocks: [[UInt32]] = Array(repeating: [], count: 65)
-    @exclusivity(unchecked) var freeLeafBlocks: [[UInt32]] = Array(repeating: [], count: 65)
+    /// Nodes, leaf lines and hop lines.
+    @exclusivity(unchecked) @usableFromInline var arena: UnsafeMutablePointer<PoptrieNode>
+    @exclusivity(unchecked) var lineCapacity = 0
+    /// High-water mark of the arena.
+    @exclusivity(unchecked) private(set) var lineTop = 0
+    /// Released blocks by size in lines (1...64), reused before the arena grows.
+    @exclusivity(unchecked) var freeBlocks: [[UInt32]] = Array(repeating: [], count: 65)
+    /// Line of each next hop's hop line (0: none yet; ``noRoute``'s is line 0).
+    @exclusivity(unchecked) var hopLines: [UInt32] = []
+    /// Lines holding nodes (not leaves, not hop lines).
+    @exclusivity(unchecked) private(set) var nodeLines = 0
     @exclusivity(unchecked) var rib = PrefixTrie<Family>()
 
     /// An empty table: every lookup answers ``noRoute``.
     public init() {
         let size = 1 << Family.directBits
         direct = LargeBuffer.allocate(UInt32.self, count: size)
-        direct.initialize(repeating: Self.leafFlag | UInt32(noRoute), count: size)
-        nodeCapacity = 1024
-        leafCapacity = 1024
-        nodes = LargeBuffer.allocate(PoptrieNode.self, count: nodeCapacity)
-        leaves = .allocate(capacity: leafCapacity)
-        reserveSentinels()
+        direct.initialize(repeating: 0, count: size)
+        lineCapacity = 1024
+        arena = LargeBuffer.allocate(PoptrieNode.self, count: lineCapacity)
+        reset()
     }
 
-    /// Node 0 and leaf 0 are never used, so that 0 can mean "none": a direct
-    /// entry or a pending batch lane never points to node 0, and a leaf base of 0
-    /// means the leaves are inline.
-    private func reserveSentinels() {
-        nodes[0] = PoptrieNode(vector: 0, leafvec: 1, childBase: 0, leafBase: 0)
-        leaves[0] = noRoute
-        nodeTop = 1
-        leafTop = 1
+    /// Line 0 is the hop line of ``noRoute``: an empty table's direct entries
+    /// name it, and 0 can mean "no children" in `childBase`.
+    private func reset() {
+        lineTop = 0
+        nodeLines = 0
+        hopLines = []
+        for i in freeBlocks.indices { freeBlocks[i].removeAll() }
+        var empty = PoptrieNode(vector: 0, leafvec: 1, childBase: 0, leafBias: PoptrieNode.unplacedInline)
+        empty.setInlineLeaf(0, noRoute)
+        place(empty, at: allocateLines(1))
     }
 
     /// A table built in one pass from `routes` (later duplicates win).
@@ -124,169 +148,90 @@ public final class Poptrie<Family: AddressFamily> {
 
     deinit {
         LargeBuffer.free(direct)
-        LargeBuffer.free(nodes)
-        leaves.deallocate()
+        LargeBuffer.free(arena)
     }
 
     /// Number of prefixes in the table.
     public var count: Int { rib.count }
 
-    /// Bytes of the lookup structure: the direct array plus the node and leaf
-    /// arrays up to their high-water marks (blocks freed by updates included).
+    /// Bytes of the lookup structure: the direct array plus the arena up to
+    /// its high-water mark (blocks freed by updates included).
     public var lookupStructureBytes: Int {
-        (1 << Family.directBits) * MemoryLayout<UInt32>.stride
-            + nodeTop * MemoryLayout<PoptrieNode>.stride + leafTop * MemoryLayout<NextHop>.stride
+        (1 << Family.directBits) * MemoryLayout<UInt32>.stride + lineTop * MemoryLayout<PoptrieNode>.stride
     }
 
-    /// Internal nodes in use (high-water mark).
-    public var nodeCount: Int { nodeTop - 1 }
+    /// Internal nodes in use.
+    public var nodeCount: Int { nodeLines }
 
     // MARK: - Lookup
 
     /// The next hop of the longest prefix that matches `key`, or ``noRoute``.
     @inlinable @inline(__always)
     public func lookup(_ key: Key) -> NextHop {
-        let d = direct[Int(truncatingIfNeeded: key &>> (Key.bitWidth &- Family.directBits))]
-        if d & Self.leafFlag != 0 { return NextHop(truncatingIfNeeded: d) }
-        return finish(key, node: Int(d), offset: Family.directBits)
+        let line = direct[Int(truncatingIfNeeded: key &>> (Key.bitWidth &- Family.directBits))]
+        return Self.resolve(key, line: line, arena: UnsafeRawPointer(arena))
     }
 
     /// Looks up every key of `keys` into `results` (same count).
     ///
-    /// A software pipeline over groups of ``batchWidth`` keys, each stage a group
-    /// behind the one before: while group *g*'s direct entries are read (and
-    /// the node lines they point to are prefetched), group *g + 1*'s direct
-    /// entries are being prefetched and group *g - 1*, whose node lines were
-    /// prefetched a whole group earlier, is finished. Every load then finds its
-    /// line already on the way, and the misses of three groups overlap. A group
-    /// whose lanes mostly need a node is finished without a branch per lane
-    /// (the RouteViews table trace: 95% of lookups go past the direct array).
+    /// One pass with software prefetch: while key *i* is finished, the line
+    /// key *i + distance* will need is prefetched (its direct entry is a cache
+    /// hit: the direct array is small), so about `distance` node-line misses
+    /// are in flight at once. A batch no longer than `distance` prefetches
+    /// every line first, then finishes every key. The finishing code has no
+    /// data-dependent branch but the rare descent past a node.
     @inlinable
-    public func lookup(batch keys: UnsafeBufferPointer<Key>, into results: UnsafeMutableBufferPointer<NextHop>) {
+    public func lookup(batch keys: UnsafeBufferPointer<Key>, into results: UnsafeMutableBufferPointer<NextHop>,
+                       distance: Int = Poptrie.prefetchDistance) {
         precondition(results.count >= keys.count, "results must have room for every key")
-        let width = Self.batchWidth
         let n = keys.count
-        let groups = n / width
+        guard let k = keys.baseAddress, let out = results.baseAddress else { return }
         let shift = Key.bitWidth &- Family.directBits
-        guard groups > 0, let k = keys.baseAddress, let out = results.baseAddress else {
-            for i in 0..<n { results[i] = lookup(keys[i]) }
-            return
+        // Local copies: the arrays cannot move during a lookup, and the
+        // compiler would otherwise reload them from the object per key.
+        let arena = UnsafeRawPointer(self.arena), direct = UnsafePointer(self.direct)
+        let ahead = min(max(distance, 0), n)
+        for i in 0..<ahead {
+            dxemu_prefetch(arena + (Int(direct[Int(truncatingIfNeeded: k[i] &>> shift)]) &<< Self.lineShift))
         }
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 &* width) { scratch in
-            // pending[g % 2][j]: node to finish for key j of group g, or 0 when resolved.
-            let pending = scratch.baseAddress!
-            var nodeLanes = (0, 0)
-            // Local copies: the arrays cannot move during a lookup, and the
-            // compiler would otherwise reload them from the object per lane.
-            let nodes = self.nodes, leaves = self.leaves, direct = self.direct
-            for j in 0..<width { dxemu_prefetch(direct + Int(truncatingIfNeeded: k[j] &>> shift)) }
-            for g in 0...groups {
-                if g &+ 1 < groups {
-                    let next = k + (g &+ 1) &* width
-                    for j in 0..<width { dxemu_prefetch(direct + Int(truncatingIfNeeded: next[j] &>> shift)) }
-                }
-                if g < groups {
-                    let current = k + g &* width
-                    let slot = pending + (g & 1) &* width
-                    var count = 0
-                    for j in 0..<width {
-                        // Branch-free: a leaf's answer is stored now and its lane
-                        // cleared; a node index is kept and its line prefetched
-                        // (a leaf prefetches the unused sentinel node 0).
-                        let d = direct[Int(truncatingIfNeeded: current[j] &>> shift)]
-                        let isNode = d & Self.leafFlag == 0
-                        let index = isNode ? d : 0
-                        out[g &* width &+ j] = NextHop(truncatingIfNeeded: d)
-                        dxemu_prefetch(nodes + Int(index))
-                        slot[j] = index
-                        count &+= Int(truncatingIfNeeded: (d &>> 31) ^ 1)  // leafFlag is bit 31
-                    }
-                    if g & 1 == 0 { nodeLanes.0 = count } else { nodeLanes.1 = count }
-                }
-                if g > 0 {
-                    let previous = k + (g &- 1) &* width
-                    let slot = pending + ((g &- 1) & 1) &* width
-                    let answers = out + (g &- 1) &* width
-                    let count = (g &- 1) & 1 == 0 ? nodeLanes.0 : nodeLanes.1
-                    if count &* Self.branchFreeDivisor >= width {
-                        // Many lanes to walk: every lane walks, a resolved one
-                        // through the sentinel node (no children, one inline
-                        // leaf) and keeps its answer. Nothing for the branch
-                        // predictor to miss when leaves and nodes mix.
-                        for j in 0..<width {
-                            let index = slot[j]
-                            let hop = Self.finishWithoutLeafBranch(previous[j], node: Int(index), offset: Family.directBits,
-                                                                   nodes: nodes, leaves: leaves)
-                            answers[j] = index == 0 ? answers[j] : hop
-                        }
-                    } else {
-                        // Few: walk only those, a well-predicted skip for the rest.
-                        for j in 0..<width where slot[j] != 0 {
-                            answers[j] = Self.finishWithoutLeafBranch(previous[j], node: Int(slot[j]), offset: Family.directBits,
-                                                                          nodes: nodes, leaves: leaves)
-                        }
-                    }
-                }
-            }
+        for i in 0..<(n &- ahead) {
+            dxemu_prefetch(arena + (Int(direct[Int(truncatingIfNeeded: k[i &+ ahead] &>> shift)]) &<< Self.lineShift))
+            let key = k[i]
+            out[i] = Self.resolve(key, line: direct[Int(truncatingIfNeeded: key &>> shift)], arena: arena)
         }
-        for i in (groups &* width)..<n { results[i] = lookup(keys[i]) }
+        for i in (n &- ahead)..<n {
+            let key = k[i]
+            out[i] = Self.resolve(key, line: direct[Int(truncatingIfNeeded: key &>> shift)], arena: arena)
+        }
     }
 
-    /// Continues a lookup from node `index`, `offset` bits into the key.
-    @inlinable @inline(__always)
-    func finish(_ key: Key, node index: Int, offset first: Int) -> NextHop {
-        let (node, bit) = Self.descend(key, node: index, offset: first, nodes: nodes)
-        let rank = (node.pointee.leafvec & ((bit &<< 1) &- 1)).nonzeroBitCount &- 1
-        let base = node.pointee.leafBase
-        if base == 0 {
-            return UnsafeRawPointer(node).load(fromByteOffset: PoptrieNode.inlineLeafOffset &+ rank &* 2, as: NextHop.self)
-        }
-        return leaves[Int(base) &+ rank]
-    }
+    /// Keys between a prefetch and its use in ``lookup(batch:into:distance:)``:
+    /// enough misses in flight to cover a DRAM access, measured best on
+    /// dxemu's CI machines (48 to 64 alike; 16 and 128 slower).
+    public static var prefetchDistance: Int { 48 }
 
-    /// Walks down from node `index` while the key's next 6 bits (from
-    /// `offset`) name an internal child; returns the node whose child is a
-    /// leaf, and that child's bit.
+    /// Finishes a lookup from the line its direct entry names: walks down
+    /// while the key's next 6 bits name an internal child, then reads the
+    /// leaf of the child they name.
     @inlinable @inline(__always)
-    static func descend(_ key: Key, node index: Int, offset first: Int,
-                        nodes: UnsafeMutablePointer<PoptrieNode>) -> (node: UnsafeMutablePointer<PoptrieNode>, bit: UInt64) {
-        var node = nodes + index
-        var offset = first
-        var vector = node.pointee.vector
-        var bit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: (key &<< offset) &>> (Key.bitWidth &- 6))
-        while vector & bit != 0 {
-            node = nodes + (Int(node.pointee.childBase) &+ (vector & (bit &- 1)).nonzeroBitCount)
+    static func resolve(_ key: Key, line: UInt32, arena: UnsafeRawPointer) -> NextHop {
+        var node = arena + (Int(line) &<< lineShift)
+        var offset = Family.directBits
+        var vector = node.load(as: UInt64.self)
+        var chunk = UInt64(truncatingIfNeeded: (key &<< offset) &>> (Key.bitWidth &- 6))
+        while (vector &>> chunk) & 1 != 0 {
+            let below = (vector & ((1 &<< chunk) &- 1)).nonzeroBitCount
+            let child = Int(node.load(fromByteOffset: PoptrieNode.childBaseOffset, as: UInt32.self)) &+ below
+            node = arena + (child &<< lineShift)
             offset &+= 6
-            vector = node.pointee.vector
-            bit = 1 &<< UInt64(truncatingIfNeeded: (key &<< offset) &>> (Key.bitWidth &- 6))
+            vector = node.load(as: UInt64.self)
+            chunk = UInt64(truncatingIfNeeded: (key &<< offset) &>> (Key.bitWidth &- 6))
         }
-        return (node, bit)
+        let leafvec = node.load(fromByteOffset: PoptrieNode.leafvecOffset, as: UInt64.self)
+        let run = (leafvec &<< (63 &- chunk)).nonzeroBitCount
+        let bias = node.load(fromByteOffset: PoptrieNode.leafBiasOffset, as: UInt32.self)
+        return arena.load(fromByteOffset: Int(bias) &+ run &* 2, as: NextHop.self)
     }
-
-    /// ``finish(_:node:offset:)`` for the batch: the leaf is read from the
-    /// node's own line or the leaf array through a selected address instead of
-    /// a branch, so only descending a level can mispredict.
-    @inlinable @inline(__always)
-    static func finishWithoutLeafBranch(_ key: Key, node index: Int, offset first: Int,
-                                        nodes: UnsafeMutablePointer<PoptrieNode>, leaves: UnsafeMutablePointer<NextHop>) -> NextHop {
-        let (node, bit) = descend(key, node: index, offset: first, nodes: nodes)
-        let rank = (node.pointee.leafvec & ((bit &<< 1) &- 1)).nonzeroBitCount &- 1
-        let base = Int(node.pointee.leafBase)
-        let inline = UnsafeRawPointer(node) + (PoptrieNode.inlineLeafOffset &+ rank &* 2)
-        let shared = UnsafeRawPointer(leaves + (base &+ rank))
-        // All ones when the leaves are shared: (base | -base) has the sign bit
-        // set exactly when base != 0 (base < 2^32). Arithmetic, so the compiler
-        // keeps it a select rather than a branch.
-        let sharedMask = (base | (0 &- base)) &>> 63
-        let distance = shared - inline
-        return inline.advanced(by: distance & sharedMask).load(as: NextHop.self)
-    }
-
-    /// Addresses walked together by ``lookup(batch:into:)``.
-    public static var batchWidth: Int { 32 }
-    /// A group walks every lane branch-free when at least 1/divisor of its
-    /// lanes need a node.
-    @usableFromInline static var branchFreeDivisor: Int { 4 }
 
     // MARK: - Updates
 
@@ -351,17 +296,14 @@ public final class Poptrie<Family: AddressFamily> {
 
     // MARK: - Building
 
-    /// Rebuilds the whole structure from the binary trie and trims the arrays.
+    /// Rebuilds the whole structure from the binary trie and trims the arena.
     @_specialize(exported: true, where Family == IPv4Family)
     @_specialize(exported: true, where Family == IPv6Family)
     func rebuildAll() {
-        reserveSentinels()
-        for i in freeNodeBlocks.indices { freeNodeBlocks[i].removeAll() }
-        for i in freeLeafBlocks.indices { freeLeafBlocks[i].removeAll() }
-        direct.update(repeating: Self.leafFlag | UInt32(noRoute), count: 1 << Family.directBits)
+        reset()
+        direct.update(repeating: 0, count: 1 << Family.directBits)
         fillDirect(PrefixTrie<Family>.root, depth: 0, bits: 0, inherited: noRoute)
-        resizeNodes(to: max(nodeTop, 64))
-        resizeLeaves(to: max(leafTop, 64))
+        resizeArena(to: max(lineTop, 64))
     }
 
     /// Fills the direct entries under the trie node `node` at `depth`, whose
@@ -371,25 +313,24 @@ public final class Poptrie<Family: AddressFamily> {
     private func fillDirect(_ node: Int32?, depth: Int, bits: Int, inherited: NextHop) {
         let s = Family.directBits
         guard let node else {
-            setDirect(range: bits << (s - depth), count: 1 << (s - depth), Self.leafFlag | UInt32(inherited))
+            setDirect(range: bits << (s - depth), count: 1 << (s - depth), hopLine(inherited))
             return
         }
         let own = rib.nextHops[Int(node)]
         let hop = own != noRoute ? own : inherited
         if !rib.hasChildren(node) || depth == s {
-            let entry: UInt32
             if depth == s && rib.hasChildren(node) {
+                let entry: UInt32
                 switch build(node, depth: depth, inherited: hop) {
                 case let .leaf(value):
-                    entry = Self.leafFlag | UInt32(value)
+                    entry = hopLine(value)
                 case let .node(value):
-                    let index = allocateNodes(1)
-                    nodes[Int(index)] = value
-                    entry = index
+                    entry = allocateNodes(1)
+                    place(value, at: entry)
                 }
                 setDirect(range: bits, count: 1, entry)
             } else {
-                setDirect(range: bits << (s - depth), count: 1 << (s - depth), Self.leafFlag | UInt32(hop))
+                setDirect(range: bits << (s - depth), count: 1 << (s - depth), hopLine(hop))
             }
             return
         }
@@ -399,20 +340,51 @@ public final class Poptrie<Family: AddressFamily> {
         }
     }
 
-    /// Writes `count` direct entries from `start`, freeing the subtrees they held.
+    /// Writes `count` direct entries from `start`, then frees the subtrees they held.
     @_specialize(where Family == IPv4Family)
     @_specialize(where Family == IPv6Family)
-    private func setDirect(range start: Int, count: Int, _ value: UInt32) {
+    private func setDirect(range start: Int, count: Int, _ line: UInt32) {
         for i in start..<(start + count) {
             let old = direct[i]
-            if old & Self.leafFlag == 0 {
-                let node = nodes[Int(old)]
-                release(node)
+            direct[i] = line
+            if old != line && !arena[Int(old)].isHopLine {
+                release(line: old)
                 releaseNodes(old, count: 1)
             }
-            direct[i] = value
         }
     }
+
+    /// The hop line of `hop`, made on first use. Hop lines live until the
+    /// next full rebuild: there is at most one per next hop in use.
+    private func hopLine(_ hop: NextHop) -> UInt32 {
+        if hop == noRoute { return 0 }
+        let h = Int(hop)
+        if h >= hopLines.count { hopLines += Array(repeating: 0, count: h + 1 - hopLines.count) }
+        if hopLines[h] != 0 { return hopLines[h] }
+        var node = PoptrieNode(vector: 0, leafvec: 1, childBase: 0, leafBias: PoptrieNode.unplacedInline)
+        node.setInlineLeaf(0, hop)
+        let line = allocateLines(1)
+        place(node, at: line)
+        hopLines[h] = line
+        return line
+    }
+
+    /// Stores a built node in its line (inline leaves learn their address here).
+    private func place(_ node: PoptrieNode, at line: UInt32) {
+        var node = node
+        if node.leafBias == PoptrieNode.unplacedInline { node.leafBias = Self.inlineBias(line) }
+        arena[Int(line)] = node
+    }
+
+    /// `leafBias` of the node in `line` when its leaves are inline.
+    @inline(__always)
+    private static func inlineBias(_ line: UInt32) -> UInt32 {
+        line &<< UInt32(lineShift) &+ UInt32(PoptrieNode.inlineLeafOffset - 2)
+    }
+
+    /// Lines a block of `runs` out-of-line leaves takes.
+    @inline(__always)
+    private static func leafLines(_ runs: Int) -> Int { (runs * MemoryLayout<NextHop>.stride + 63) >> 6 }
 
     /// Builds the node for the 6 bits below `node` (at `depth`), recursively;
     /// a subtree that resolves to one next hop everywhere collapses into a leaf.
@@ -453,13 +425,15 @@ public final class Poptrie<Family: AddressFamily> {
             }
             if vector == 0 && runCount == 1 { return .leaf(runs[0]) }
             let childBase = childCount == 0 ? 0 : allocateNodes(childCount)
-            for k in 0..<childCount { nodes[Int(childBase) + k] = children[k] }
-            var built = PoptrieNode(vector: vector, leafvec: leafvec, childBase: childBase, leafBase: 0)
+            for k in 0..<childCount { place(children[k], at: childBase + UInt32(k)) }
+            var built = PoptrieNode(vector: vector, leafvec: leafvec, childBase: childBase, leafBias: PoptrieNode.unplacedInline)
             if runCount <= PoptrieNode.inlineLeafCapacity {
                 for k in 0..<runCount { built.setInlineLeaf(k, runs[k]) }
             } else {
-                built.leafBase = allocateLeaves(runCount)
-                for k in 0..<runCount { leaves[Int(built.leafBase) + k] = runs[k] }
+                let first = allocateLines(Self.leafLines(runCount))
+                let bytes = UnsafeMutableRawPointer(arena) + (Int(first) << Self.lineShift)
+                for k in 0..<runCount { bytes.storeBytes(of: runs[k], toByteOffset: k * 2, as: NextHop.self) }
+                built.leafBias = first &<< UInt32(Self.lineShift) &- 2
             }
             return .node(built)
         }
@@ -496,51 +470,51 @@ public final class Poptrie<Family: AddressFamily> {
         }
     }
 
-    /// Returns a subtree's blocks to the free lists.
+    /// Returns what the node in `line` holds (its children's blocks and its
+    /// out-of-line leaves) to the free lists; the line itself stays.
     @_specialize(where Family == IPv4Family)
     @_specialize(where Family == IPv6Family)
-    private func release(_ node: PoptrieNode) {
+    private func release(line: UInt32) {
+        let node = arena[Int(line)]
         let childCount = node.vector.nonzeroBitCount
-        for k in 0..<childCount { release(nodes[Int(node.childBase) + k]) }
+        for k in 0..<childCount { release(line: node.childBase + UInt32(k)) }
         if childCount > 0 { releaseNodes(node.childBase, count: childCount) }
-        if node.leafBase != 0 { freeLeafBlocks[node.leafvec.nonzeroBitCount].append(node.leafBase) }
+        if node.leafBias != Self.inlineBias(line) {
+            freeLines((node.leafBias &+ 2) >> UInt32(Self.lineShift), count: Self.leafLines(node.leafvec.nonzeroBitCount))
+        }
     }
 
-    // MARK: - Block allocation
+    // MARK: - Arena blocks
 
     private func allocateNodes(_ count: Int) -> UInt32 {
-        if let reused = freeNodeBlocks[count].popLast() { return reused }
-        if nodeTop + count > nodeCapacity { resizeNodes(to: max(nodeCapacity * 3 / 2, nodeTop + count + 64)) }
-        defer { nodeTop += count }
-        precondition(nodeTop + count < Int(Self.leafFlag), "too many Poptrie nodes")
-        return UInt32(nodeTop)
+        nodeLines += count
+        return allocateLines(count)
     }
 
     private func releaseNodes(_ start: UInt32, count: Int) {
-        freeNodeBlocks[count].append(start)
+        nodeLines -= count
+        freeLines(start, count: count)
     }
 
-    private func allocateLeaves(_ count: Int) -> UInt32 {
-        if let reused = freeLeafBlocks[count].popLast() { return reused }
-        if leafTop + count > leafCapacity { resizeLeaves(to: max(leafCapacity * 3 / 2, leafTop + count + 64)) }
-        defer { leafTop += count }
-        return UInt32(leafTop)
+    private func allocateLines(_ count: Int) -> UInt32 {
+        if let reused = freeBlocks[count].popLast() { return reused }
+        if lineTop + count > lineCapacity { resizeArena(to: max(lineCapacity * 3 / 2, lineTop + count + 64)) }
+        // Byte offsets of lines must fit the 32-bit leafBias.
+        precondition(lineTop + count < 1 << (32 - Self.lineShift), "too many Poptrie nodes")
+        defer { lineTop += count }
+        return UInt32(lineTop)
     }
 
-    private func resizeNodes(to capacity: Int) {
+    private func freeLines(_ start: UInt32, count: Int) {
+        freeBlocks[count].append(start)
+    }
+
+    private func resizeArena(to capacity: Int) {
         let fresh = LargeBuffer.allocate(PoptrieNode.self, count: capacity)
-        fresh.moveInitialize(from: nodes, count: min(nodeTop, capacity))
-        LargeBuffer.free(nodes)
-        nodes = fresh
-        nodeCapacity = capacity
-    }
-
-    private func resizeLeaves(to capacity: Int) {
-        let fresh = UnsafeMutablePointer<NextHop>.allocate(capacity: capacity)
-        fresh.moveInitialize(from: leaves, count: min(leafTop, capacity))
-        leaves.deallocate()
-        leaves = fresh
-        leafCapacity = capacity
+        fresh.moveInitialize(from: arena, count: min(lineTop, capacity))
+        LargeBuffer.free(arena)
+        arena = fresh
+        lineCapacity = capacity
     }
 }
 

@@ -112,10 +112,11 @@ struct BenchLookupCommand: ParsableCommand {
         return sum
     }
 
-    /// Batch lookups of 256 addresses at a time.
+    /// Batch lookups of 64 addresses at a time: the bulk size of the DPDK
+    /// peers (`BULK` in ../shared/peers/lpm/rte_lpm_bench.c).
     static func batchPass<F: AddressFamily>(_ lpm: Poptrie<F>, _ keys: [F.Key]) -> UInt64 {
         var sum: UInt64 = 0
-        let chunk = 256
+        let chunk = 64
         withUnsafeTemporaryAllocation(of: NextHop.self, capacity: chunk) { results in
             keys.withUnsafeBufferPointer { buffer in
                 var start = 0

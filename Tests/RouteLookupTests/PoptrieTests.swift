@@ -160,9 +160,10 @@ struct PoptrieIPv4Tests {
 
     @Test func batchGroupsOfEveryMixAnswerAsTheReference() {
         // 10.0.0.0/18: 64 /24s with alternating next hops (64 runs: leaves in
-        // the shared array); 10.1.0.0/18: three /24s (leaves inline in the node);
-        // 10.128.0.0/9: resolved by the direct array; 11.0.0.0/24 under it: a
-        // second level. Groups of 32 then range from no node lane to all.
+        // their own lines); 10.1.0.0/18: three /24s (leaves inline in the node);
+        // 10.128.0.0/9: resolved by the direct array (a hop line); 11.0.0.0/24
+        // under it: a second level. Runs of 32 keys then range from no node
+        // key to all.
         var routes: [(key: UInt64, length: Int, nextHop: NextHop)] = [(v4("10.128.0.0"), 9, 5)]
         for i in 0..<64 { routes.append(((0x0A00_0000 | UInt64(i) << 8) << 32, 24, NextHop(i % 2 + 1))) }
         for i in [3, 9, 40] { routes.append(((0x0A01_0000 | UInt64(i) << 8) << 32, 24, NextHop(10 + i))) }
@@ -176,13 +177,49 @@ struct PoptrieIPv4Tests {
         var probes: [UInt64] = []
         for group in 0..<64 {
             // Group g draws a node lane (first, second or fourth pool) with probability g/63.
-            for _ in 0..<Poptrie<IPv4Family>.batchWidth {
+            for _ in 0..<32 {
                 let wantsNode = noise.below(63) < group
                 let pool = wantsNode ? [0, 1, 3][noise.below(3)] : 2
                 probes.append((pools[pool].lowerBound + noise.next() % UInt64(pools[pool].count)) << 32)
             }
         }
         check(table, reference, probes)
+    }
+
+    @Test func batchesOfEverySizeAndPrefetchDistanceAgreeWithSingleLookups() {
+        var noise = Noise(state: 7)
+        let table = Poptrie<IPv4Family>(routes: randomIPv4Table(&noise, count: 2000))
+        let keys = (0..<300).map { _ in (noise.next() & 0xFFFF_FFFF) << 32 }
+        let expected = keys.map { table.lookup($0) }
+        for n in [0, 1, 5, 47, 48, 49, 64, 300] {
+            for distance in [0, 1, 16, Poptrie<IPv4Family>.prefetchDistance, 1000] {
+                var results = [NextHop](repeating: 0, count: n)
+                keys.withUnsafeBufferPointer { all in
+                    results.withUnsafeMutableBufferPointer {
+                        table.lookup(batch: UnsafeBufferPointer(rebasing: all[0..<n]), into: $0, distance: distance)
+                    }
+                }
+                #expect(results == Array(expected[0..<n]), "\(n) keys, distance \(distance)")
+            }
+        }
+    }
+
+    @Test func updateCyclesReuseTheLinesTheyFree() {
+        // Withdrawing every route leaves no node; inserting them again reuses
+        // the freed lines, so the arena stops growing after the first cycle.
+        var noise = Noise(state: 31)
+        let routes = randomIPv4Table(&noise, count: 1500)
+        let table = Poptrie<IPv4Family>()
+        var sizes: [Int] = []
+        for _ in 0..<3 {
+            for r in routes { table.insert(r.key, length: r.length, nextHop: r.nextHop) }
+            sizes.append(table.lookupStructureBytes)
+            for r in routes { table.withdraw(r.key, length: r.length) }
+            #expect(table.count == 0)
+            #expect(table.nodeCount == 0)
+            #expect((0..<2000).allSatisfy { _ in table.lookup((noise.next() & 0xFFFF_FFFF) << 32) == noRoute })
+        }
+        #expect(sizes[2] == sizes[1], "arena bytes per cycle: \(sizes)")
     }
 }
 
