@@ -1,7 +1,7 @@
 import CPrefetch
 
-/// One 64-byte line of a ``Poptrie``'s arena holding an internal node: 64
-/// children, one per value of the next 6 address bits, described by two
+/// One 64-byte line of a ``Poptrie``'s arena holding a full internal node:
+/// 64 children, one per value of the next 6 address bits, described by two
 /// bitmaps. No references; the arena is one contiguous array of these lines.
 ///
 /// - `vector` bit *i* set: child *i* is an internal node, at line
@@ -14,6 +14,11 @@ import CPrefetch
 ///   just before its inline leaves), so a lookup that ends here reads one line;
 ///   more runs go to leaf lines of the same arena. One address expression for
 ///   both cases: no branch and no select on the lookup path.
+///
+/// Full nodes hold the levels below the direct array, and a direct-level
+/// node that has internal children. A direct-level node without children
+/// (nearly all of them in a real table) is stored *compact* instead; see
+/// ``Poptrie``.
 public struct PoptrieNode: Sendable {
     public var vector: UInt64
     public var leafvec: UInt64
@@ -45,12 +50,6 @@ public struct PoptrieNode: Sendable {
     mutating func setInlineLeaf(_ index: Int, _ hop: NextHop) {
         withUnsafeMutableBytes(of: &inlineLeaves) { $0.storeBytes(of: hop, toByteOffset: index * 2, as: NextHop.self) }
     }
-
-    /// A hop line: the one-leaf pseudo-node a direct entry names when its
-    /// whole block resolves to `hop`. Real nodes never look like this (a node
-    /// with no children and one run collapses into a leaf), which is how the
-    /// updates tell the two apart.
-    var isHopLine: Bool { vector == 0 && leafvec == 1 }
 }
 
 /// A longest-prefix-match table after Poptrie (Asai and Ohara, SIGCOMM 2015):
@@ -58,17 +57,24 @@ public struct PoptrieNode: Sendable {
 /// multiway trie of 6-bit strides whose nodes are compressed with population
 /// counts, and runs of equal next hops stored once.
 ///
-/// dxemu's variant keeps nodes and out-of-line leaves in one arena of 64-byte
-/// lines and makes every direct entry name a line: a node, or a *hop line*
-/// (a one-leaf pseudo-node, one per next hop in use, a few KiB that stay in
-/// L1) where the direct array alone resolves the address. Every lookup then
-/// runs the same straight-line code: one direct load, one node line, one
-/// 2-byte leaf read, no data-dependent branch except the rare descent past a
-/// node (a prefix longer than `directBits + 6`).
+/// dxemu's variant keeps everything in one arena of 64-byte lines, cut into
+/// 16-byte granules, and every direct entry names granules:
 ///
-/// Lookups allocate nothing and take no locks. Batch lookups load the direct
-/// entries of one group and prefetch their lines while the previous group,
-/// whose lines are on their way, is finished; the misses of two groups overlap.
+/// - a *compact node*: `leafvec` (8 bytes) followed by the leaves (2 bytes
+///   per run), in 1 to 4 granules that never straddle a line (or in whole
+///   lines, past 28 runs). This is a direct-level node with no internal
+///   children: a real table's nodes are nearly all of this kind, and at 16 to
+///   32 bytes for the usual 2 to 12 runs the table takes half the memory of
+///   one line per node, so much more of it stays in the cache.
+/// - a *hop slot*: a compact node of one run, one per next hop in use, where
+///   the direct array alone resolves the address (a few KiB: it stays in L1).
+/// - a full ``PoptrieNode`` (the entry then carries ``slowFlag``): a
+///   direct-level node with internal children, i.e. a prefix longer than
+///   `directBits + 6` bits below it.
+///
+/// A lookup is one direct load, one compact node, no branch but the rare slow
+/// flag. Lookups allocate nothing and take no locks. The batch lookup of IPv4
+/// vectorizes (gathers on x86-64 with AVX2 or AVX-512).
 ///
 /// Updates (``insert(_:length:nextHop:)``, ``withdraw(_:length:)``,
 /// ``replace(_:length:nextHop:)``) go to a binary trie of every prefix and
@@ -82,22 +88,25 @@ public final class Poptrie<Family: AddressFamily> {
 
     /// Bits per trie level.
     public static var strideBits: Int { 6 }
-    /// Bytes per arena line (one node).
+    /// Bytes per arena line (one full node) and per granule, as shifts.
     @usableFromInline static var lineShift: Int { 6 }
+    @usableFromInline static var granuleShift: Int { 4 }
 
-    /// Line of every `directBits`-bit prefix: a node or a hop line.
+    /// Granule index of every `directBits`-bit prefix's node, with flags.
     @usableFromInline let direct: UnsafeMutablePointer<UInt32>
-    /// Nodes, leaf lines and hop lines.
+    /// Full nodes, leaf lines, compact nodes and hop slots.
     @exclusivity(unchecked) @usableFromInline var arena: UnsafeMutablePointer<PoptrieNode>
     @exclusivity(unchecked) var lineCapacity = 0
-    /// High-water mark of the arena.
+    /// High-water mark of the arena, in lines.
     @exclusivity(unchecked) private(set) var lineTop = 0
-    /// Released blocks by size in lines (1...64), reused before the arena grows.
+    /// Released blocks of whole lines by size (1...64), reused before the arena grows.
     @exclusivity(unchecked) var freeBlocks: [[UInt32]] = Array(repeating: [], count: 65)
-    /// Line of each next hop's hop line (0: none yet; ``noRoute``'s is line 0).
-    @exclusivity(unchecked) var hopLines: [UInt32] = []
-    /// Lines holding nodes (not leaves, not hop lines).
-    @exclusivity(unchecked) private(set) var nodeLines = 0
+    /// Released granule blocks by size (1...4 granules, never straddling a line).
+    @exclusivity(unchecked) var freeGranules: [[UInt32]] = Array(repeating: [], count: 5)
+    /// Granule of each next hop's hop slot (0: none yet; ``noRoute``'s is granule 0).
+    @exclusivity(unchecked) var hopSlots: [UInt32] = []
+    /// Nodes in use: compact and full.
+    @exclusivity(unchecked) private(set) var nodesInUse = 0
     @exclusivity(unchecked) var rib = PrefixTrie<Family>()
 
     /// An empty table: every lookup answers ``noRoute``.
@@ -106,20 +115,20 @@ public final class Poptrie<Family: AddressFamily> {
         direct = LargeBuffer.allocate(UInt32.self, count: size)
         direct.initialize(repeating: 0, count: size)
         lineCapacity = 1024
-        arena = LargeBuffer.allocate(PoptrieNode.self, count: lineCapacity)
+        arena = Self.allocateArena(lineCapacity)
         reset()
     }
 
-    /// Line 0 is the hop line of ``noRoute``: an empty table's direct entries
-    /// name it, and 0 can mean "no children" in `childBase`.
+    /// Line 0 holds the hop slot of ``noRoute`` (granule 0): an empty table's
+    /// direct entries name it, and 0 can mean "no children" in `childBase`.
     private func reset() {
         lineTop = 0
-        nodeLines = 0
-        hopLines = []
+        nodesInUse = 0
+        hopSlots = []
         for i in freeBlocks.indices { freeBlocks[i].removeAll() }
-        var empty = PoptrieNode(vector: 0, leafvec: 1, childBase: 0, leafBias: PoptrieNode.unplacedInline)
-        empty.setInlineLeaf(0, noRoute)
-        place(empty, at: allocateLines(1))
+        for i in freeGranules.indices { freeGranules[i].removeAll() }
+        _ = allocateLines(1)
+        writeHopSlot(at: 0, noRoute)
     }
 
     /// A table built in one pass from `routes` (later duplicates win).
@@ -160,59 +169,123 @@ public final class Poptrie<Family: AddressFamily> {
         (1 << Family.directBits) * MemoryLayout<UInt32>.stride + lineTop * MemoryLayout<PoptrieNode>.stride
     }
 
-    /// Internal nodes in use.
-    public var nodeCount: Int { nodeLines }
+    /// Internal nodes in use (compact and full).
+    public var nodeCount: Int { nodesInUse }
 
     // MARK: - Lookup
+
+    /// A direct entry with this bit names a full node (one with internal
+    /// children), line-aligned; the others name a compact node or hop slot.
+    public static var slowFlag: UInt32 { 0x8000_0000 }
+    @usableFromInline static var granuleMask: UInt32 { 0x7FFF_FFFF }
+    /// Byte of a compact node's run 0, were there one: runs start at byte 8.
+    @usableFromInline static var compactLeafBias: Int { 6 }
 
     /// The next hop of the longest prefix that matches `key`, or ``noRoute``.
     @inlinable @inline(__always)
     public func lookup(_ key: Key) -> NextHop {
-        let line = direct[Int(truncatingIfNeeded: key &>> (Key.bitWidth &- Family.directBits))]
-        return Self.resolve(key, line: line, arena: UnsafeRawPointer(arena))
+        let entry = direct[Int(truncatingIfNeeded: key &>> (Key.bitWidth &- Family.directBits))]
+        let arena = UnsafeRawPointer(self.arena)
+        if entry & Self.slowFlag != 0 {
+            return Self.resolve(key, line: (entry & Self.granuleMask) &>> 2, arena: arena)
+        }
+        let node = Int(entry) &<< Self.granuleShift
+        let chunk = UInt64(truncatingIfNeeded: (key &<< Family.directBits) &>> (Key.bitWidth &- 6))
+        let run = (arena.load(fromByteOffset: node, as: UInt64.self) &<< (63 &- chunk)).nonzeroBitCount
+        return arena.load(fromByteOffset: node &+ Self.compactLeafBias &+ run &* 2, as: NextHop.self)
     }
 
     /// Looks up every key of `keys` into `results` (same count).
     ///
-    /// One pass with software prefetch: while key *i* is finished, the line
-    /// key *i + distance* will need is prefetched (its direct entry is a cache
-    /// hit: the direct array is small), so about `distance` node-line misses
-    /// are in flight at once. A batch no longer than `distance` prefetches
-    /// every line first, then finishes every key. The finishing code has no
-    /// data-dependent branch but the rare descent past a node.
+    /// IPv4 (64-bit keys) runs in blocks of 64 keys, in two passes. The first
+    /// finishes every key as if its direct entry named a compact node (nearly
+    /// all do): a loop with no branch and no store the compiler cannot prove
+    /// apart from the table, so it vectorizes. On x86-64 with AVX2 or AVX-512
+    /// the direct entries, `leafvec` words and leaves are read with gathers,
+    /// three per key, and ranked with vector popcounts. Keys whose entry
+    /// carries ``slowFlag`` are finished again by the scalar walk in the
+    /// second pass. IPv6 keys (128 bits) do not vectorize; they run one pass
+    /// with software prefetch, `distance` keys ahead.
     @inlinable
     public func lookup(batch keys: UnsafeBufferPointer<Key>, into results: UnsafeMutableBufferPointer<NextHop>,
                        distance: Int = Poptrie.prefetchDistance) {
         precondition(results.count >= keys.count, "results must have room for every key")
-        let n = keys.count
         guard let k = keys.baseAddress, let out = results.baseAddress else { return }
+        if Key.bitWidth <= 64 {
+            lookupInBlocks(k, count: keys.count, into: out)
+        } else {
+            lookupWithPrefetch(k, count: keys.count, into: out, distance: distance)
+        }
+    }
+
+    /// Keys between a prefetch and its use in the IPv6 batch lookup: enough
+    /// misses in flight to cover a DRAM access (48 to 64 measured alike on
+    /// dxemu's CI machines; 16 and 128 slower).
+    public static var prefetchDistance: Int { 48 }
+
+    @inlinable @inline(__always)
+    func lookupInBlocks(_ k: UnsafePointer<Key>, count n: Int, into out: UnsafeMutablePointer<NextHop>) {
         let shift = Key.bitWidth &- Family.directBits
         // Local copies: the arrays cannot move during a lookup, and the
         // compiler would otherwise reload them from the object per key.
         let arena = UnsafeRawPointer(self.arena), direct = UnsafePointer(self.direct)
-        let ahead = min(max(distance, 0), n)
-        for i in 0..<ahead {
-            dxemu_prefetch(arena + (Int(direct[Int(truncatingIfNeeded: k[i] &>> shift)]) &<< Self.lineShift))
+        // Results and flags go to the stack first: the compiler knows those
+        // stores cannot change the table, which is what lets it vectorize.
+        withUnsafeTemporaryAllocation(of: NextHop.self, capacity: 64) { hopBuffer in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { slowBuffer in
+            let hops = hopBuffer.baseAddress!, slow = slowBuffer.baseAddress!
+            var start = 0
+            while start < n {
+                let count = min(64, n &- start)
+                let block = k + start
+                var anySlow: UInt32 = 0
+                for j in 0..<count {
+                    let key = block[j]
+                    let entry = direct[Int(truncatingIfNeeded: key &>> shift)]
+                    let node = Int(entry & Self.granuleMask) &<< Self.granuleShift
+                    let chunk = UInt64(truncatingIfNeeded: (key &<< Family.directBits) &>> (Key.bitWidth &- 6))
+                    let run = (arena.load(fromByteOffset: node, as: UInt64.self) &<< (63 &- chunk)).nonzeroBitCount
+                    // Gathers have no 2-byte form: read the 4 bytes that end
+                    // with the leaf and keep the high half. They never leave
+                    // the node, whose granules never straddle a line.
+                    let pair = arena.loadUnaligned(fromByteOffset: node &+ Self.compactLeafBias &- 2 &+ run &* 2, as: UInt32.self)
+                    hops[j] = NextHop(truncatingIfNeeded: pair &>> 16)
+                    let flag = entry &>> 31
+                    slow[j] = UInt8(truncatingIfNeeded: flag)
+                    anySlow |= flag
+                }
+                (out + start).update(from: hops, count: count)
+                if anySlow != 0 {
+                    for j in 0..<count where slow[j] != 0 {
+                        let key = block[j]
+                        let entry = direct[Int(truncatingIfNeeded: key &>> shift)]
+                        out[start &+ j] = Self.resolve(key, line: (entry & Self.granuleMask) &>> 2, arena: arena)
+                    }
+                }
+                start &+= count
+            }
         }
-        for i in 0..<(n &- ahead) {
-            dxemu_prefetch(arena + (Int(direct[Int(truncatingIfNeeded: k[i &+ ahead] &>> shift)]) &<< Self.lineShift))
-            let key = k[i]
-            out[i] = Self.resolve(key, line: direct[Int(truncatingIfNeeded: key &>> shift)], arena: arena)
-        }
-        for i in (n &- ahead)..<n {
-            let key = k[i]
-            out[i] = Self.resolve(key, line: direct[Int(truncatingIfNeeded: key &>> shift)], arena: arena)
         }
     }
 
-    /// Keys between a prefetch and its use in ``lookup(batch:into:distance:)``:
-    /// enough misses in flight to cover a DRAM access, measured best on
-    /// dxemu's CI machines (48 to 64 alike; 16 and 128 slower).
-    public static var prefetchDistance: Int { 48 }
+    @inlinable @inline(__always)
+    func lookupWithPrefetch(_ k: UnsafePointer<Key>, count n: Int, into out: UnsafeMutablePointer<NextHop>, distance: Int) {
+        let shift = Key.bitWidth &- Family.directBits
+        let arena = UnsafeRawPointer(self.arena), direct = UnsafePointer(self.direct)
+        let ahead = min(max(distance, 0), n)
+        for i in 0..<ahead {
+            dxemu_prefetch(arena + (Int(direct[Int(truncatingIfNeeded: k[i] &>> shift)] & Self.granuleMask) &<< Self.granuleShift))
+        }
+        for i in 0..<(n &- ahead) {
+            dxemu_prefetch(arena + (Int(direct[Int(truncatingIfNeeded: k[i &+ ahead] &>> shift)] & Self.granuleMask) &<< Self.granuleShift))
+            out[i] = lookup(k[i])
+        }
+        for i in (n &- ahead)..<n { out[i] = lookup(k[i]) }
+    }
 
-    /// Finishes a lookup from the line its direct entry names: walks down
-    /// while the key's next 6 bits name an internal child, then reads the
-    /// leaf of the child they name.
+    /// Finishes a lookup from the full node in `line`: walks down while the
+    /// key's next 6 bits name an internal child, then reads the leaf of the
+    /// child they name.
     @inlinable @inline(__always)
     static func resolve(_ key: Key, line: UInt32, arena: UnsafeRawPointer) -> NextHop {
         var node = arena + (Int(line) &<< lineShift)
@@ -313,7 +386,7 @@ public final class Poptrie<Family: AddressFamily> {
     private func fillDirect(_ node: Int32?, depth: Int, bits: Int, inherited: NextHop) {
         let s = Family.directBits
         guard let node else {
-            setDirect(range: bits << (s - depth), count: 1 << (s - depth), hopLine(inherited))
+            setDirect(range: bits << (s - depth), count: 1 << (s - depth), hopSlot(inherited))
             return
         }
         let own = rib.nextHops[Int(node)]
@@ -323,14 +396,13 @@ public final class Poptrie<Family: AddressFamily> {
                 let entry: UInt32
                 switch build(node, depth: depth, inherited: hop) {
                 case let .leaf(value):
-                    entry = hopLine(value)
+                    entry = hopSlot(value)
                 case let .node(value):
-                    entry = allocateNodes(1)
-                    place(value, at: entry)
+                    entry = placeAtDirect(value)
                 }
                 setDirect(range: bits, count: 1, entry)
             } else {
-                setDirect(range: bits << (s - depth), count: 1 << (s - depth), hopLine(hop))
+                setDirect(range: bits << (s - depth), count: 1 << (s - depth), hopSlot(hop))
             }
             return
         }
@@ -340,49 +412,92 @@ public final class Poptrie<Family: AddressFamily> {
         }
     }
 
-    /// Writes `count` direct entries from `start`, then frees the subtrees they held.
+    /// Writes `count` direct entries from `start`, then frees the nodes they named.
     @_specialize(where Family == IPv4Family)
     @_specialize(where Family == IPv6Family)
-    private func setDirect(range start: Int, count: Int, _ line: UInt32) {
+    private func setDirect(range start: Int, count: Int, _ entry: UInt32) {
         for i in start..<(start + count) {
             let old = direct[i]
-            direct[i] = line
-            if old != line && !arena[Int(old)].isHopLine {
-                release(line: old)
-                releaseNodes(old, count: 1)
-            }
+            direct[i] = entry
+            if old != entry { releaseDirectEntry(old) }
         }
     }
 
-    /// The hop line of `hop`, made on first use. Hop lines live until the
-    /// next full rebuild: there is at most one per next hop in use.
-    private func hopLine(_ hop: NextHop) -> UInt32 {
-        if hop == noRoute { return 0 }
-        let h = Int(hop)
-        if h >= hopLines.count { hopLines += Array(repeating: 0, count: h + 1 - hopLines.count) }
-        if hopLines[h] != 0 { return hopLines[h] }
-        var node = PoptrieNode(vector: 0, leafvec: 1, childBase: 0, leafBias: PoptrieNode.unplacedInline)
-        node.setInlineLeaf(0, hop)
-        let line = allocateLines(1)
-        place(node, at: line)
-        hopLines[h] = line
-        return line
+    /// Stores a node built for the direct array: compact when it has no
+    /// internal children, else full (line-aligned, flagged slow). Returns
+    /// its direct entry.
+    private func placeAtDirect(_ node: PoptrieNode) -> UInt32 {
+        nodesInUse += 1
+        if node.vector != 0 {
+            let line = allocateLines(1)
+            place(node, at: line)
+            return line &<< 2 | Self.slowFlag
+        }
+        let runs = node.leafvec.nonzeroBitCount
+        let granule = allocateCompact(runs: runs)
+        let bytes = UnsafeMutableRawPointer(arena) + (Int(granule) << Self.granuleShift)
+        bytes.storeBytes(of: node.leafvec, as: UInt64.self)
+        if node.leafBias == PoptrieNode.unplacedInline {
+            withUnsafeBytes(of: node.inlineLeaves) { (bytes + 8).copyMemory(from: $0.baseAddress!, byteCount: runs * 2) }
+        } else {
+            // Built with out-of-line leaf lines: copy the leaves, then free
+            // the lines (not before: the compact block may reuse one).
+            (bytes + 8).copyMemory(from: UnsafeRawPointer(arena) + Int(node.leafBias &+ 2), byteCount: runs * 2)
+            freeLines((node.leafBias &+ 2) >> UInt32(Self.lineShift), count: Self.leafLines(runs))
+        }
+        return granule
     }
 
-    /// Stores a built node in its line (inline leaves learn their address here).
+    /// Frees the node a direct entry named (nothing for a hop slot).
+    private func releaseDirectEntry(_ entry: UInt32) {
+        let granule = entry & Self.granuleMask
+        if entry & Self.slowFlag != 0 {
+            let line = granule >> 2
+            releaseContents(line: line)
+            freeLines(line, count: 1)
+            nodesInUse -= 1
+            return
+        }
+        let leafvec = UnsafeRawPointer(arena).load(fromByteOffset: Int(granule) << Self.granuleShift, as: UInt64.self)
+        if leafvec == 1 { return }  // a hop slot: a compact node has 2 runs or more
+        freeCompact(granule, runs: leafvec.nonzeroBitCount)
+        nodesInUse -= 1
+    }
+
+    /// The hop slot of `hop`, made on first use. Hop slots live until the
+    /// next full rebuild: there is at most one per next hop in use.
+    private func hopSlot(_ hop: NextHop) -> UInt32 {
+        if hop == noRoute { return 0 }
+        let h = Int(hop)
+        if h >= hopSlots.count { hopSlots += Array(repeating: 0, count: h + 1 - hopSlots.count) }
+        if hopSlots[h] != 0 { return hopSlots[h] }
+        let granule = allocateCompact(runs: 1)
+        writeHopSlot(at: granule, hop)
+        hopSlots[h] = granule
+        return granule
+    }
+
+    /// Writes a hop slot: a compact node of one run.
+    private func writeHopSlot(at granule: UInt32, _ hop: NextHop) {
+        let bytes = UnsafeMutableRawPointer(arena) + (Int(granule) << Self.granuleShift)
+        bytes.storeBytes(of: 1 as UInt64, as: UInt64.self)
+        bytes.storeBytes(of: hop, toByteOffset: 8, as: NextHop.self)
+    }
+
+    /// Stores a built full node in its line (inline leaves learn their address here).
     private func place(_ node: PoptrieNode, at line: UInt32) {
         var node = node
         if node.leafBias == PoptrieNode.unplacedInline { node.leafBias = Self.inlineBias(line) }
         arena[Int(line)] = node
     }
 
-    /// `leafBias` of the node in `line` when its leaves are inline.
+    /// `leafBias` of the full node in `line` when its leaves are inline.
     @inline(__always)
     private static func inlineBias(_ line: UInt32) -> UInt32 {
         line &<< UInt32(lineShift) &+ UInt32(PoptrieNode.inlineLeafOffset - 2)
     }
 
-    /// Lines a block of `runs` out-of-line leaves takes.
+    /// Lines a block of `runs` out-of-line leaves of a full node takes.
     @inline(__always)
     private static func leafLines(_ runs: Int) -> Int { (runs * MemoryLayout<NextHop>.stride + 63) >> 6 }
 
@@ -470,14 +585,14 @@ public final class Poptrie<Family: AddressFamily> {
         }
     }
 
-    /// Returns what the node in `line` holds (its children's blocks and its
-    /// out-of-line leaves) to the free lists; the line itself stays.
+    /// Returns what the full node in `line` holds (its children's blocks and
+    /// its out-of-line leaves) to the free lists; the line itself stays.
     @_specialize(where Family == IPv4Family)
     @_specialize(where Family == IPv6Family)
-    private func release(line: UInt32) {
+    private func releaseContents(line: UInt32) {
         let node = arena[Int(line)]
         let childCount = node.vector.nonzeroBitCount
-        for k in 0..<childCount { release(line: node.childBase + UInt32(k)) }
+        for k in 0..<childCount { releaseContents(line: node.childBase + UInt32(k)) }
         if childCount > 0 { releaseNodes(node.childBase, count: childCount) }
         if node.leafBias != Self.inlineBias(line) {
             freeLines((node.leafBias &+ 2) >> UInt32(Self.lineShift), count: Self.leafLines(node.leafvec.nonzeroBitCount))
@@ -486,14 +601,51 @@ public final class Poptrie<Family: AddressFamily> {
 
     // MARK: - Arena blocks
 
+    /// A block of `count` full nodes (the children of one node).
     private func allocateNodes(_ count: Int) -> UInt32 {
-        nodeLines += count
+        nodesInUse += count
         return allocateLines(count)
     }
 
     private func releaseNodes(_ start: UInt32, count: Int) {
-        nodeLines -= count
+        nodesInUse -= count
         freeLines(start, count: count)
+    }
+
+    /// Granules a compact node of `runs` runs takes: 1 to 4 within one line,
+    /// or whole lines (4 granules each) past 28 runs.
+    @inline(__always)
+    private static func compactGranules(_ runs: Int) -> Int {
+        let bytes = 8 + runs * MemoryLayout<NextHop>.stride
+        return bytes <= 64 ? (bytes + 15) >> 4 : ((bytes + 63) >> 6) << 2
+    }
+
+    /// Room for a compact node; returns its first granule.
+    private func allocateCompact(runs: Int) -> UInt32 {
+        let granules = Self.compactGranules(runs)
+        if granules > 4 { return allocateLines(granules >> 2) &<< 2 }
+        if let reused = freeGranules[granules].popLast() { return reused }
+        // Cut a fresh line: this block first, the rest to the free lists in
+        // pieces that stay inside the line.
+        let first = allocateLines(1) &<< 2
+        var next = first + UInt32(granules)
+        var left = 4 - granules
+        while left > 0 {
+            let piece = left >= granules ? granules : left
+            freeGranules[piece].append(next)
+            next += UInt32(piece)
+            left -= piece
+        }
+        return first
+    }
+
+    private func freeCompact(_ granule: UInt32, runs: Int) {
+        let granules = Self.compactGranules(runs)
+        if granules > 4 {
+            freeLines(granule >> 2, count: granules >> 2)
+        } else {
+            freeGranules[granules].append(granule)
+        }
     }
 
     private func allocateLines(_ count: Int) -> UInt32 {
@@ -505,12 +657,23 @@ public final class Poptrie<Family: AddressFamily> {
         return UInt32(lineTop)
     }
 
+    /// An arena of `lines` lines plus spare zeroed ones: the vectorized
+    /// batch pass reads a full node's line as if it were compact, up to 134
+    /// bytes past its start, before the scalar pass redoes it.
+    private static func allocateArena(_ lines: Int) -> UnsafeMutablePointer<PoptrieNode> {
+        let spare = 3
+        let memory = LargeBuffer.allocate(PoptrieNode.self, count: lines + spare)
+        UnsafeMutableRawPointer(memory + lines).initializeMemory(as: UInt8.self, repeating: 0,
+                                                                 count: spare * MemoryLayout<PoptrieNode>.stride)
+        return memory
+    }
+
     private func freeLines(_ start: UInt32, count: Int) {
         freeBlocks[count].append(start)
     }
 
     private func resizeArena(to capacity: Int) {
-        let fresh = LargeBuffer.allocate(PoptrieNode.self, count: capacity)
+        let fresh = Self.allocateArena(capacity)
         fresh.moveInitialize(from: arena, count: min(lineTop, capacity))
         LargeBuffer.free(arena)
         arena = fresh

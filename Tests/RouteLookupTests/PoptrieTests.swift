@@ -204,6 +204,41 @@ struct PoptrieIPv4Tests {
         }
     }
 
+    @Test func aNodeChangingKindUnderUpdatesStaysCorrectInBatches() {
+        // One /18 block (10.0.0.0/18) goes through every kind of node the
+        // direct array can name: a few /24s (leaves inline), then 40 /24s
+        // with alternating next hops (more runs than fit inline: leaves in
+        // the lines after the node), then a /26 under one of them (internal
+        // children: the slow path), then back again.
+        let table = Poptrie<IPv4Family>()
+        var reference = ReferenceLPM<IPv4Family>()
+        func apply(_ key: UInt64, _ length: Int, _ hop: NextHop?) {
+            if let hop {
+                table.insert(key, length: length, nextHop: hop)
+                reference.insert(key, length: length, nextHop: hop)
+            } else {
+                table.withdraw(key, length: length)
+                reference.remove(key, length: length)
+            }
+        }
+        var noise = Noise(state: 5)
+        let probes = (0..<640).map { _ in (0x0A00_0000 | noise.next() & 0x3FFF) << 32 } + [v4("10.0.0.0"), v4("10.0.63.255")]
+        let slash24 = { (i: UInt64) in (0x0A00_0000 | i << 8) << 32 }
+        apply(v4("10.0.0.0"), 8, 1)
+        check(table, reference, probes)
+        for i: UInt64 in [2, 9, 30] { apply(slash24(i), 24, 2) }
+        check(table, reference, probes)
+        for i: UInt64 in 0..<40 { apply(slash24(i), 24, NextHop(10 + i % 2)) }
+        check(table, reference, probes)
+        apply(v4("10.0.5.64"), 26, 7)
+        check(table, reference, probes)
+        apply(v4("10.0.5.64"), 26, nil)
+        check(table, reference, probes)
+        for i: UInt64 in 0..<40 { apply(slash24(i), 24, nil) }
+        check(table, reference, probes)
+        #expect(table.nodeCount == 0)
+    }
+
     @Test func updateCyclesReuseTheLinesTheyFree() {
         // Withdrawing every route leaves no node; inserting them again reuses
         // the freed lines, so the arena stops growing after the first cycle.
