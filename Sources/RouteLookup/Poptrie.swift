@@ -1,5 +1,3 @@
-import CPrefetch
-
 /// One 64-byte line of a ``Poptrie``'s arena holding a full internal node:
 /// 64 children, one per value of the next 6 address bits, described by two
 /// bitmaps. No references; the arena is one contiguous array of these lines.
@@ -204,24 +202,19 @@ public final class Poptrie<Family: AddressFamily> {
     /// the direct entries, `leafvec` words and leaves are read with gathers,
     /// three per key, and ranked with vector popcounts. Keys whose entry
     /// carries ``slowFlag`` are finished again by the scalar walk in the
-    /// second pass. IPv6 keys (128 bits) do not vectorize; they run one pass
-    /// with software prefetch, `distance` keys ahead.
+    /// second pass. IPv6 keys (128 bits) do not vectorize, and their lookups
+    /// mostly descend several full nodes: they run one by one (prefetching
+    /// ahead was measured slower).
     @inlinable
-    public func lookup(batch keys: UnsafeBufferPointer<Key>, into results: UnsafeMutableBufferPointer<NextHop>,
-                       distance: Int = Poptrie.prefetchDistance) {
+    public func lookup(batch keys: UnsafeBufferPointer<Key>, into results: UnsafeMutableBufferPointer<NextHop>) {
         precondition(results.count >= keys.count, "results must have room for every key")
         guard let k = keys.baseAddress, let out = results.baseAddress else { return }
         if Key.bitWidth <= 64 {
             lookupInBlocks(k, count: keys.count, into: out)
         } else {
-            lookupWithPrefetch(k, count: keys.count, into: out, distance: distance)
+            for i in 0..<keys.count { out[i] = lookup(k[i]) }
         }
     }
-
-    /// Keys between a prefetch and its use in the IPv6 batch lookup: enough
-    /// misses in flight to cover a DRAM access (48 to 64 measured alike on
-    /// dxemu's CI machines; 16 and 128 slower).
-    public static var prefetchDistance: Int { 48 }
 
     @inlinable @inline(__always)
     func lookupInBlocks(_ k: UnsafePointer<Key>, count n: Int, into out: UnsafeMutablePointer<NextHop>) {
@@ -266,21 +259,6 @@ public final class Poptrie<Family: AddressFamily> {
             }
         }
         }
-    }
-
-    @inlinable @inline(__always)
-    func lookupWithPrefetch(_ k: UnsafePointer<Key>, count n: Int, into out: UnsafeMutablePointer<NextHop>, distance: Int) {
-        let shift = Key.bitWidth &- Family.directBits
-        let arena = UnsafeRawPointer(self.arena), direct = UnsafePointer(self.direct)
-        let ahead = min(max(distance, 0), n)
-        for i in 0..<ahead {
-            dxemu_prefetch(arena + (Int(direct[Int(truncatingIfNeeded: k[i] &>> shift)] & Self.granuleMask) &<< Self.granuleShift))
-        }
-        for i in 0..<(n &- ahead) {
-            dxemu_prefetch(arena + (Int(direct[Int(truncatingIfNeeded: k[i &+ ahead] &>> shift)] & Self.granuleMask) &<< Self.granuleShift))
-            out[i] = lookup(k[i])
-        }
-        for i in (n &- ahead)..<n { out[i] = lookup(k[i]) }
     }
 
     /// Finishes a lookup from the full node in `line`: walks down while the
