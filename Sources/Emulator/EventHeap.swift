@@ -26,7 +26,7 @@ struct EventHeap {
     }
 
     static func order(_ kind: Kind, _ id: Int) -> UInt64 { kind.rawValue << 60 | UInt64(id) }
-    static func kind(of order: UInt64) -> Kind { Kind(rawValue: order >> 60)! }
+    static func kind(of order: UInt64) -> Kind { Kind(rawValue: order >> 60).unsafelyUnwrapped }
     static func id(of order: UInt64) -> Int { Int(order & ((1 << 60) - 1)) }
 
     /// The heap array, in manually managed memory (no copy-on-write checks).
@@ -37,6 +37,10 @@ struct EventHeap {
 
     @inline(__always)
     var first: Entry? { entries.isEmpty ? nil : entries[0] }
+
+    /// The least entry (the heap must not be empty).
+    @inline(__always)
+    var top: Entry { entries[0] }
 
     func deallocate() { entries.deallocate() }
 

@@ -106,6 +106,10 @@ struct Channel {
     var tapped = false
     /// Whether arrivals are counted in the link's series (``Simulation/meterArrivals(_:)``).
     var metered = false
+    /// Whether a packet within the MTU may go straight to the queue: the link
+    /// is not down, has no peering rule and no loss model (kept current by
+    /// every change to those).
+    var plainSend = true
 
     init(name: String, from: Int32, to: Int32, configuration: LinkConfiguration, random: SeededGenerator) {
         self.name = name
@@ -116,6 +120,11 @@ struct Channel {
         packetSpacing = Channel.spacing(configuration.packetsPerSecond)
         loss = LossState(model: configuration.loss, random: random.derived(1))
         jitterRandom = random.derived(2)
+        refreshPlainSend()
+    }
+
+    mutating func refreshPlainSend() {
+        plainSend = state != .down && peering == nil && loss.model == .none
     }
 
     /// Nanoseconds between packets under a rate cap, rounded up so the cap is never exceeded.
@@ -133,6 +142,7 @@ struct Channel {
         picosecondsPerByte = Channel.picoseconds(configuration.bandwidth)
         packetSpacing = Channel.spacing(configuration.packetsPerSecond)
         loss.model = configuration.loss
+        refreshPlainSend()
     }
 
     /// Moves packets whose transmission ended by `now` out of the queue count.
@@ -170,12 +180,15 @@ struct PacketRing {
         count &+= 1
     }
 
+    /// The oldest entry, in place (the ring must not be empty).
     @inline(__always)
-    mutating func removeFirst() -> InFlight {
-        let entry = buffer[head]
+    var first: UnsafeMutablePointer<InFlight> { buffer + head }
+
+    /// Forgets the oldest entry (the ring must not be empty).
+    @inline(__always)
+    mutating func discardFirst() {
         head = (head &+ 1) & (capacity &- 1)
         count &-= 1
-        return entry
     }
 
     mutating func removeAll() {

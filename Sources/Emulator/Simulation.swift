@@ -163,6 +163,7 @@ public final class Simulation {
     /// they arrive: a cut or a black hole loses them.
     public func setLinkState(_ link: LinkID, _ state: LinkState) {
         channels[Int(link.index)].state = state
+        channels[Int(link.index)].refreshPlainSend()
     }
 
     public func linkState(_ link: LinkID) -> LinkState { channels[Int(link.index)].state }
@@ -178,6 +179,7 @@ public final class Simulation {
     /// `sources` to `destinations` (AWS-FACTS §4.1: no transitive, no edge-to-edge routing).
     public func setPeeringFilter(_ link: LinkID, _ filter: PeeringFilter?) {
         channels[Int(link.index)].peering = filter
+        channels[Int(link.index)].refreshPlainSend()
     }
     public func name(of link: LinkID) -> String { channels[Int(link.index)].name }
     public func name(of node: NodeID) -> String { nodes[Int(node.index)].name }
@@ -290,38 +292,52 @@ public final class Simulation {
     }
 
     /// Runs every event up to and including `end`; `now` ends at `end`.
+    ///
+    /// Link arrivals and source emissions, the per-packet events, are handled
+    /// inside this loop (no call per event); the per-hop path below is inlined
+    /// and keeps every rare case (drops, fragments, ICMP, peering, loss,
+    /// jitter, taps, TCP) in functions of its own, out of the way.
     public func run(until end: SimTime) {
         let limit = end.nanoseconds
-        while let top = heap.first, top.time <= limit {
-            now = SimTime(nanoseconds: top.time)
-            let id = EventHeap.id(of: top.order)
-            switch EventHeap.kind(of: top.order) {
-            case .timer:
-                _ = heap.pop()
-                eventsProcessed &+= 1
-                let action = timers[id]
-                timers[id] = nil
-                action?(self)
+        while !heap.isEmpty {
+            let top = heap.top
+            let time = top.time
+            if time > limit { break }
+            now = SimTime(nanoseconds: time)
+            let order = top.order
+            let id = EventHeap.id(of: order)
+            switch EventHeap.kind(of: order) {
             case .link:
                 arrivals(on: id, limit: limit)
             case .source:
                 emissions(from: id, limit: limit)
+            case .timer:
+                _ = heap.pop()
+                eventsProcessed &+= 1
+                runTimer(id)
             case .tcp:
                 _ = heap.pop()
                 eventsProcessed &+= 1
-                tcpTimer(id, at: top.time)
+                tcpTimer(id, at: time)
             }
         }
         now = max(now, end)
     }
 
-    /// The entity at the top of the heap, whose next event is at `next` (nil:
-    /// it has none), either runs again at once (true: it still comes before
-    /// everything else, within `limit`), or goes back into the heap or
-    /// leaves it (false).
+    @inline(never)
+    private func runTimer(_ id: Int) {
+        let action = timers[id]
+        timers[id] = nil
+        action?(self)
+    }
+
+    /// The entity at the top of the heap, whose next event is at `next` (none
+    /// when `hasNext` is false), either runs again at once (true: it still
+    /// comes before everything else, within `limit`), or goes back into the
+    /// heap or leaves it (false).
     @inline(__always)
-    private func continueWith(_ next: Int64?, _ order: UInt64, limit: Int64) -> Bool {
-        guard let next else {
+    private func continueWith(_ hasNext: Bool, _ next: Int64, _ order: UInt64, limit: Int64) -> Bool {
+        guard hasNext else {
             _ = heap.pop()
             return false
         }
@@ -335,55 +351,61 @@ public final class Simulation {
 
     /// Delivers the head packets of link `l` while they come before every other
     /// event, then puts the link back in the heap (or out, when it is empty).
+    @inline(__always)
     private func arrivals(on l: Int, limit: Int64) {
         let order = EventHeap.order(.link, l)
         let ch = channels.base + l
         while true {
-            var entry = ch.pointee.ring.removeFirst()
+            // The head, read in place: the packet, and when it arrives.
+            let head = ch.pointee.ring.first
+            var packet = head.pointee.packet
+            let t = head.pointee.arrival
+            ch.pointee.ring.discardFirst()
             eventsProcessed &+= 1
             packetsInFlight &-= 1
             if ch.pointee.sentPrefix > 0 {
                 ch.pointee.sentPrefix &-= 1
             } else {
-                ch.pointee.queuedBytes &-= Int(entry.packet.size) &+ Int(entry.packet.overhead)
+                ch.pointee.queuedBytes &-= Int(packet.size) &+ Int(packet.overhead)
             }
-            let t = entry.arrival
             now = SimTime(nanoseconds: t)
-            switch ch.pointee.state {
-            case .up:
+            if ch.pointee.state == .up {
                 ch.pointee.statistics.packetsDelivered &+= 1
-                if ch.pointee.metered {
-                    let series = linkSeries.base + l
-                    series.pointee.advance(to: t)
-                    series.pointee.innerBytesArrived &+= UInt64(entry.packet.size)
-                }
-                entry.packet.overhead = 0
-                receive(&entry.packet, at: ch.pointee.to, now: t)
-            case .down:
-                drop(entry.packet, .linkDown, link: l, now: t)
-            case .blackhole:
-                drop(entry.packet, .blackholed, link: l, now: t)
+                if ch.pointee.metered { meterArrival(packet, on: l, at: t) }
+                packet.overhead = 0
+                receive(&packet, at: ch.pointee.to, now: t)
+            } else {
+                drop(packet, ch.pointee.state == .down ? .linkDown : .blackholed, link: l, now: t)
             }
-            let next: Int64? = ch.pointee.ring.count > 0 ? ch.pointee.ring[0].arrival : nil
-            if !continueWith(next, order, limit: limit) { return }
+            let more = ch.pointee.ring.count > 0
+            if !continueWith(more, more ? ch.pointee.ring.first.pointee.arrival : 0, order, limit: limit) { return }
         }
+    }
+
+    @inline(never)
+    private func meterArrival(_ p: Packet, on l: Int, at t: Int64) {
+        let series = linkSeries.base + l
+        series.pointee.advance(to: t)
+        series.pointee.innerBytesArrived &+= UInt64(p.size)
     }
 
     /// Sends the packets of source `s` while they come before every other
     /// event, then puts the source back in the heap (or out, when it is done).
+    @inline(__always)
     private func emissions(from s: Int, limit: Int64) {
         let order = EventHeap.order(.source, s)
+        let source = sources.base + s
         while true {
-            let t = sources[s].next
+            let t = source.pointee.next
             eventsProcessed &+= 1
             now = SimTime(nanoseconds: t)
-            let size = sources[s].nextSize()
-            sources[s].remaining &-= 1
-            sources[s].advance()
-            emit(flow: Int(sources[s].flow), size: size, at: t)
-            let next = sources[s].next
-            let more = sources[s].remaining > 0 && next < sources[s].stop
-            if !continueWith(more ? next : nil, order, limit: limit) { return }
+            let size = source.pointee.nextSize()
+            source.pointee.remaining &-= 1
+            source.pointee.advance()
+            emit(flow: Int(source.pointee.flow), size: size, at: t)
+            let next = source.pointee.next
+            let more = source.pointee.remaining > 0 && next < source.pointee.stop
+            if !continueWith(more, next, order, limit: limit) { return }
         }
     }
 
@@ -413,15 +435,44 @@ public final class Simulation {
     private func receive(_ p: inout Packet, at n: Int32, now t: Int64) {
         let f = Int(p.flow)
         if p.isICMPError {
-            if n == flows[f].spec.source.index {
-                flows[f].statistics.icmpTooBigReceived &+= 1
-                let reported = Int(p.sequence)
-                let learnt = flows[f].statistics.learntPathMTU
-                flows[f].statistics.learntPathMTU = learnt == 0 ? reported : min(learnt, reported)
-                return
-            }
-        } else if n == flows[f].destinationNode {
+            receiveICMP(p, at: n, now: t)
+            return
+        }
+        if n == flows[f].destinationNode {
             deliver(p, now: t)
+            return
+        }
+        let node = nodes.base + Int(n)
+        if node.pointee.kind != .router || p.ttl <= 1 {
+            drop(p, node.pointee.kind != .router ? .noRoute : .ttlExpired, link: -1, now: t)
+            return
+        }
+        p.ttl &-= 1
+        let cached = node.pointee.routeCache[f]
+        let link: Int32
+        if UInt32(truncatingIfNeeded: cached >> 32) == node.pointee.fibVersion {
+            link = Int32(truncatingIfNeeded: cached & 0xFFFF_FFFF) &- 1
+        } else {
+            link = route(at: Int(n), flow: f)
+        }
+        if link < 0 {
+            drop(p, .noRoute, link: -1, now: t)
+        } else {
+            transmit(p, on: Int(link), now: t)
+        }
+    }
+
+    /// An ICMP error reaches node `n`: counted at the flow's source, forwarded
+    /// toward it elsewhere.
+    @inline(never)
+    private func receiveICMP(_ packet: Packet, at n: Int32, now t: Int64) {
+        var p = packet
+        let f = Int(p.flow)
+        if n == flows[f].spec.source.index {
+            flows[f].statistics.icmpTooBigReceived &+= 1
+            let reported = Int(p.sequence)
+            let learnt = flows[f].statistics.learntPathMTU
+            flows[f].statistics.learntPathMTU = learnt == 0 ? reported : min(learnt, reported)
             return
         }
         guard nodes[Int(n)].kind == .router else {
@@ -433,22 +484,19 @@ public final class Simulation {
             return
         }
         p.ttl &-= 1
-        let link = p.isICMPError ? routeTowardSource(at: Int(n), flow: f) : route(at: Int(n), flow: f)
+        let link = routeTowardSource(at: Int(n), flow: f)
         if link < 0 {
             drop(p, .noRoute, link: -1, now: t)
         } else {
-            transmit(p, on: Int(link), now: t)
+            transmitOutOfLine(p, on: Int(link), now: t)
         }
     }
 
-    /// The link router `n` sends flow `f` on, or -1; cached until the FIB changes.
-    @inline(__always)
+    /// The link router `n` sends flow `f` on, or -1, decided afresh and
+    /// cached until the FIB changes.
+    @inline(never)
     private func route(at n: Int, flow f: Int) -> Int32 {
-        let cached = nodes[n].routeCache[f]
         let version = nodes[n].fibVersion
-        if UInt32(truncatingIfNeeded: cached >> 32) == version {
-            return Int32(truncatingIfNeeded: cached & 0xFFFF_FFFF) &- 1
-        }
         let link = decide(at: n, key: flows[f].spec.key)
         nodes[n].routeCache[f] = UInt64(version) << 32 | UInt64(UInt32(bitPattern: link &+ 1))
         return link
@@ -473,13 +521,29 @@ public final class Simulation {
     }
 
     /// For the TCP engine (another file): send on a link, or drop for want of one.
-    func transmitSegment(_ p: Packet, on l: Int, now t: Int64) { transmit(p, on: l, now: t) }
+    func transmitSegment(_ p: Packet, on l: Int, now t: Int64) { transmitOutOfLine(p, on: l, now: t) }
     func dropSegment(_ p: Packet, now t: Int64) { drop(p, .noRoute, link: -1, now: t) }
 
     /// Puts a packet on link `l`: MTU, loss, queue, then its transmission and
-    /// arrival times (FIFO: serialisation after the previous packet).
+    /// arrival times (FIFO: serialisation after the previous packet). The
+    /// usual case (a link up, no peering rule, no loss model, the packet
+    /// within the MTU) goes straight to the queue; the rest is checked in
+    /// ``transmitChecked(_:on:now:)``.
     @inline(__always)
     private func transmit(_ p: Packet, on l: Int, now t: Int64) {
+        let ch = channels.base + l
+        if ch.pointee.plainSend && Int(p.size) <= ch.pointee.configuration.mtu {
+            enqueue(p, on: l, now: t)
+        } else {
+            transmitChecked(p, on: l, now: t)
+        }
+    }
+
+    @inline(never)
+    private func transmitOutOfLine(_ p: Packet, on l: Int, now t: Int64) { transmit(p, on: l, now: t) }
+
+    @inline(never)
+    private func transmitChecked(_ p: Packet, on l: Int, now t: Int64) {
         if channels[l].state == .down {
             drop(p, .linkDown, link: l, now: t)
             return
@@ -496,6 +560,10 @@ public final class Simulation {
                 return
             }
             fragment(p, on: l, now: t)
+            return
+        }
+        if channels[l].loss.model != .none && channels[l].loss.loses() {
+            drop(p, .lossModel, link: l, now: t)
             return
         }
         enqueue(p, on: l, now: t)
@@ -524,14 +592,12 @@ public final class Simulation {
         return .v4(source ? key.sourceIPv4 : key.destinationIPv4)
     }
 
+    /// Queues a packet that passed the link's checks: drop-tail limits, then
+    /// its transmission and arrival times, counters and series.
     @inline(__always)
     private func enqueue(_ packet: Packet, on l: Int, now t: Int64) {
         var p = packet
         let ch = channels.base + l
-        if ch.pointee.loss.model != .none && ch.pointee.loss.loses() {
-            drop(p, .lossModel, link: l, now: t)
-            return
-        }
         ch.pointee.advance(to: t)
         var overhead = ch.pointee.configuration.overheadBytes
         let alignment = ch.pointee.configuration.espAlignment
@@ -544,17 +610,15 @@ public final class Simulation {
         let serialisation = (Int64(wire) &* ch.pointee.picosecondsPerByte &+ 999) / 1000
         let spacing = ch.pointee.packetSpacing
         let queuedBytes = ch.pointee.queuedBytes
-        if ch.pointee.queuedPackets >= ch.pointee.configuration.queuePackets
-            || queuedBytes &+ wire > ch.pointee.configuration.queueBytes {
+        let queued = ch.pointee.queuedPackets
+        if queued >= ch.pointee.configuration.queuePackets || queuedBytes &+ wire > ch.pointee.configuration.queueBytes {
             drop(p, spacing > serialisation ? .ppsLimit : .queueFull, link: l, now: t)
             return
         }
-        let service = max(serialisation, spacing)
         let start = max(t, ch.pointee.lastTransmitted)
-        let transmitted = start &+ service
+        let transmitted = start &+ max(serialisation, spacing)
         var arrival = transmitted &+ ch.pointee.configuration.delay.nanoseconds
-        let jitter = ch.pointee.configuration.jitter.nanoseconds
-        if jitter > 0 { arrival &+= Int64(ch.pointee.jitterRandom.next(below: UInt64(jitter) &+ 1)) }
+        if ch.pointee.configuration.jitter.nanoseconds > 0 { arrival &+= jitter(on: l) }
         arrival = max(arrival, ch.pointee.lastArrival)
         ch.pointee.lastTransmitted = transmitted
         ch.pointee.lastArrival = arrival
@@ -562,25 +626,36 @@ public final class Simulation {
         let wasEmpty = ch.pointee.ring.count == 0
         ch.pointee.ring.append(InFlight(packet: p, arrival: arrival, transmitted: transmitted))
         packetsInFlight &+= 1
-        let queued = ch.pointee.queuedPackets
         let waited = start &- t
+        let queuedNow = queued &+ 1  // this packet included
         ch.pointee.statistics.packetsSent &+= 1
         ch.pointee.statistics.bytesSent &+= UInt64(wire)
         ch.pointee.statistics.queueDelaySum &+= waited
         if waited > ch.pointee.statistics.queueDelayMax { ch.pointee.statistics.queueDelayMax = waited }
-        if queued > ch.pointee.statistics.maxQueuePackets { ch.pointee.statistics.maxQueuePackets = queued }
+        if queuedNow > ch.pointee.statistics.maxQueuePackets { ch.pointee.statistics.maxQueuePackets = queuedNow }
         if queuedBytes &+ wire > ch.pointee.statistics.maxQueueBytes { ch.pointee.statistics.maxQueueBytes = queuedBytes &+ wire }
         let series = linkSeries.base + l
         series.pointee.advance(to: t)
         series.pointee.packets &+= 1
         series.pointee.bytes &+= UInt64(wire)
         series.pointee.innerBytes &+= UInt64(p.size)
-        if queued > series.pointee.binQueueMax { series.pointee.binQueueMax = queued }
+        if queuedNow > series.pointee.binQueueMax { series.pointee.binQueueMax = queuedNow }
         if wasEmpty { heap.push(.init(time: arrival, order: EventHeap.order(.link, l))) }
-        if ch.pointee.tapped { taps[l]?(p, start) }
+        if ch.pointee.tapped { tap(p, on: l, at: start) }
     }
 
+    /// Extra delay drawn uniformly in [0, jitter] on link `l`.
+    @inline(never)
+    private func jitter(on l: Int) -> Int64 {
+        let jitter = channels[l].configuration.jitter.nanoseconds
+        return Int64(channels[l].jitterRandom.next(below: UInt64(jitter) &+ 1))
+    }
+
+    @inline(never)
+    private func tap(_ p: Packet, on l: Int, at start: Int64) { taps[l]?(p, start) }
+
     /// RFC 791 fragmentation of an IPv4 datagram without DF over link `l`.
+    @inline(never)
     private func fragment(_ p: Packet, on l: Int, now t: Int64) {
         let pieces = Fragmentation.fragments(totalLength: Int(p.size), mtu: channels[l].configuration.mtu)
         guard !pieces.isEmpty else {
@@ -598,6 +673,10 @@ public final class Simulation {
             var fragment = p
             fragment.size = UInt32(piece.totalLength)
             fragment.datagram = record
+            if channels[l].loss.model != .none && channels[l].loss.loses() {
+                drop(fragment, .lossModel, link: l, now: t)
+                continue
+            }
             enqueue(fragment, on: l, now: t)
         }
     }
@@ -614,6 +693,7 @@ public final class Simulation {
 
     /// Sends ICMP "fragmentation needed" (IPv4, 56 bytes) or "packet too big"
     /// (IPv6) from the router at the start of link `l` back to the flow's source.
+    @inline(never)
     private func sendTooBig(for p: Packet, link l: Int, now t: Int64) {
         let f = Int(p.flow)
         let router = Int(channels[l].from)
@@ -624,7 +704,7 @@ public final class Simulation {
         let back = nodes[router].kind == .router ? routeTowardSource(at: router, flow: f) : -1
         if back >= 0 {
             message.overhead = 0
-            transmit(message, on: Int(back), now: t)
+            transmitOutOfLine(message, on: Int(back), now: t)
         }
     }
 
@@ -634,15 +714,8 @@ public final class Simulation {
     private func deliver(_ p: Packet, now t: Int64) {
         var bytes = UInt64(p.size)
         if p.datagram != 0 {
-            let r = Int(p.datagram)
-            datagrams[r].remaining -= 1
-            guard datagrams[r].remaining == 0 else { return }
-            freeDatagrams.append(p.datagram)
-            if let reason = datagrams[r].dropReason {
-                recordDrop(flow: Int(p.flow), reason, now: t)
-                return
-            }
-            bytes = UInt64(datagrams[r].size)
+            guard let whole = reassembled(p, now: t) else { return }
+            bytes = whole
         }
         let flow = flows.base + Int(p.flow)
         let latency = t &- p.created
@@ -673,6 +746,23 @@ public final class Simulation {
         if flow.pointee.tcp >= 0 { tcpDelivered(p, connection: Int(flow.pointee.tcp), ack: flow.pointee.tcpCarriesAcks, now: t) }
     }
 
+    /// A fragment arrived: the datagram's size once it is whole and none of
+    /// its fragments was lost, nil otherwise (a lost one is dropped with the
+    /// first fragment's reason when the last fragment comes).
+    @inline(never)
+    private func reassembled(_ p: Packet, now t: Int64) -> UInt64? {
+        let r = Int(p.datagram)
+        datagrams[r].remaining -= 1
+        guard datagrams[r].remaining == 0 else { return nil }
+        freeDatagrams.append(p.datagram)
+        if let reason = datagrams[r].dropReason {
+            recordDrop(flow: Int(p.flow), reason, now: t)
+            return nil
+        }
+        return UInt64(datagrams[r].size)
+    }
+
+    @inline(never)
     private func drop(_ p: Packet, _ reason: DropReason, link l: Int, now t: Int64) {
         if l >= 0 {
             channels[l].statistics.drops[reason] &+= 1
