@@ -148,6 +148,12 @@ struct Channel {
     /// Moves packets whose transmission ended by `now` out of the queue count.
     @inline(__always)
     mutating func advance(to now: Int64) {
+        if lastTransmitted <= now {
+            // Everything has left: the usual case on a link that keeps up.
+            sentPrefix = ring.count
+            queuedBytes = 0
+            return
+        }
         while sentPrefix < ring.count {
             let entry = ring[sentPrefix]
             if entry.transmitted > now { break }
@@ -157,7 +163,7 @@ struct Channel {
     }
 
     /// Packets waiting or being transmitted.
-    @inline(__always) var queuedPackets: Int { ring.count - sentPrefix }
+    @inline(__always) var queuedPackets: Int { ring.count &- sentPrefix }
 }
 
 /// A growable ring buffer of ``InFlight`` values (manual memory: the

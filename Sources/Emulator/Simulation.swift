@@ -418,8 +418,8 @@ public final class Simulation {
         flow.pointee.nextSequence &+= 1
         flow.pointee.statistics.sent &+= 1
         flow.pointee.statistics.bytesSent &+= UInt64(size)
-        let packet = Packet(flow: UInt32(f), size: UInt32(size), sequence: sequence, created: t,
-                            ttl: flow.pointee.ttl, flags: flow.pointee.packetFlags)
+        let packet = Packet(flow: UInt32(truncatingIfNeeded: f), size: UInt32(truncatingIfNeeded: size), sequence: sequence,
+                            created: t, ttl: flow.pointee.ttl, flags: flow.pointee.packetFlags)
         let uplink = nodes[Int(flow.pointee.sourceNode)].uplink
         if uplink < 0 {
             drop(packet, .noRoute, link: -1, now: t)
@@ -628,11 +628,10 @@ public final class Simulation {
         packetsInFlight &+= 1
         let waited = start &- t
         let queuedNow = queued &+ 1  // this packet included
-        ch.pointee.statistics.packetsSent &+= 1
-        ch.pointee.statistics.bytesSent &+= UInt64(wire)
+        // Packets and bytes sent and the longest queue are the series' own
+        // running totals and bin maxima (see `statistics(of:)`).
         ch.pointee.statistics.queueDelaySum &+= waited
         if waited > ch.pointee.statistics.queueDelayMax { ch.pointee.statistics.queueDelayMax = waited }
-        if queuedNow > ch.pointee.statistics.maxQueuePackets { ch.pointee.statistics.maxQueuePackets = queuedNow }
         if queuedBytes &+ wire > ch.pointee.statistics.maxQueueBytes { ch.pointee.statistics.maxQueueBytes = queuedBytes &+ wire }
         let series = linkSeries.base + l
         series.pointee.advance(to: t)
@@ -825,7 +824,14 @@ public final class Simulation {
     }
 
     public func statistics(of flow: FlowID) -> FlowStatistics { flows[Int(flow.index)].statistics }
-    public func statistics(of link: LinkID) -> LinkStatistics { channels[Int(link.index)].statistics }
+    public func statistics(of link: LinkID) -> LinkStatistics {
+        let l = Int(link.index)
+        var s = channels[l].statistics
+        s.packetsSent = linkSeries[l].packets
+        s.bytesSent = linkSeries[l].bytes
+        s.maxQueuePackets = linkSeries[l].largestQueue
+        return s
+    }
     public func spec(of flow: FlowID) -> FlowSpec { flows[Int(flow.index)].spec }
     public var flowIDs: [FlowID] { flows.indices.map { FlowID(index: Int32($0)) } }
     public var groupNamesInOrder: [String] { groupNames }

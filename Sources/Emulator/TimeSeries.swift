@@ -83,6 +83,9 @@ struct BinnedCounters {
         }
     }
 
+    /// The largest queue of any bin so far (packets).
+    var largestQueue: Int { closed.reduce(binQueueMax) { max($0, $1.queueMax) } }
+
     /// The bin still open.
     var currentBin: SeriesBin {
         var bin = SeriesBin()
