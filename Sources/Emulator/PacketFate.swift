@@ -66,10 +66,35 @@ public struct DropCounts: Sendable, Equatable {
 
     @inlinable public init() { counts = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) }
 
+    /// The count of `reason`. A switch, not a view of the tuple's bytes: a
+    /// read through `withUnsafeBytes(of:)` would copy all twelve counts.
     @inlinable
     public subscript(reason: DropReason) -> UInt64 {
-        get { withUnsafeBytes(of: counts) { $0.load(fromByteOffset: Int(reason.rawValue) * 8, as: UInt64.self) } }
+        get {
+            switch reason {
+            case .noRoute: return counts.0
+            case .linkDown: return counts.1
+            case .blackholed: return counts.2
+            case .queueFull: return counts.3
+            case .ppsLimit: return counts.4
+            case .mtuExceeded: return counts.5
+            case .ttlExpired: return counts.6
+            case .lossModel: return counts.7
+            case .nonTransitivePeering: return counts.8
+            case .filtered: return counts.9
+            case .malformed: return counts.10
+            }
+        }
         set { withUnsafeMutableBytes(of: &counts) { $0.storeBytes(of: newValue, toByteOffset: Int(reason.rawValue) * 8, as: UInt64.self) } }
+    }
+
+    /// One more drop for `reason`, counted in place.
+    @inlinable
+    public mutating func increment(_ reason: DropReason) {
+        withUnsafeMutableBytes(of: &counts) { bytes in
+            let offset = Int(reason.rawValue) &* 8
+            bytes.storeBytes(of: bytes.load(fromByteOffset: offset, as: UInt64.self) &+ 1, toByteOffset: offset, as: UInt64.self)
+        }
     }
 
     /// Sum over every reason.

@@ -764,9 +764,9 @@ public final class Simulation {
     @inline(never)
     private func drop(_ p: Packet, _ reason: DropReason, link l: Int, now t: Int64) {
         if l >= 0 {
-            channels[l].statistics.drops[reason] &+= 1
+            channels[l].statistics.drops.increment(reason)
             linkSeries[l].advance(to: t)
-            linkSeries[l].drops[reason] &+= 1
+            linkSeries[l].drops.increment(reason)
         }
         if p.isICMPError { return }  // control messages are not flow traffic
         if p.datagram != 0 {
@@ -784,10 +784,10 @@ public final class Simulation {
     }
 
     private func recordDrop(flow f: Int, _ reason: DropReason, now t: Int64) {
-        flows[f].statistics.drops[reason] &+= 1
+        flows[f].statistics.drops.increment(reason)
         let g = Int(flows[f].group)
         groupSeries[g].advance(to: t)
-        groupSeries[g].drops[reason] &+= 1
+        groupSeries[g].drops.increment(reason)
     }
 
     // MARK: - Results
