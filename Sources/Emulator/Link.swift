@@ -110,6 +110,12 @@ struct Channel {
     /// is not down, has no peering rule and no loss model (kept current by
     /// every change to those).
     var plainSend = true
+    /// The same, but with a peering rule: a packet may go straight to the
+    /// queue once its flow's verdict is known to be "allowed".
+    var peeringSend = false
+    /// Per flow, what the peering rule decided (manual memory: the
+    /// ``Simulation`` frees it).
+    var verdicts = VerdictTable()
 
     init(name: String, from: Int32, to: Int32, configuration: LinkConfiguration, random: SeededGenerator) {
         self.name = name
@@ -125,6 +131,7 @@ struct Channel {
 
     mutating func refreshPlainSend() {
         plainSend = state != .down && peering == nil && loss.model == .none
+        peeringSend = state != .down && peering != nil && loss.model == .none
     }
 
     /// Nanoseconds between packets under a rate cap, rounded up so the cap is never exceeded.
@@ -222,8 +229,6 @@ struct PacketRing {
 public struct PeeringFilter: Sendable {
     public var sources: [IPPrefix]
     public var destinations: [IPPrefix]
-    /// Per flow: 0 not decided yet, 1 allowed, 2 refused (forward direction).
-    var verdicts: [UInt8] = []
 
     public init(sources: [IPPrefix], destinations: [IPPrefix]) {
         self.sources = sources
@@ -233,4 +238,41 @@ public struct PeeringFilter: Sendable {
     func allows(source: IPAddress, destination: IPAddress) -> Bool {
         sources.contains { $0.contains(source) } && destinations.contains { $0.contains(destination) }
     }
+}
+
+/// Per flow, what a link's peering rule decided: 0 not yet, 1 allowed, 2
+/// refused (forward direction), in manually managed memory so the per-packet
+/// check is one bounds test and one byte.
+struct VerdictTable {
+    private(set) var bytes: UnsafeMutablePointer<UInt8>?
+    private(set) var count = 0
+
+    /// Whether flow `f` is known to be allowed.
+    @inline(__always)
+    func allows(_ f: Int) -> Bool { f < count && bytes.unsafelyUnwrapped[f] == 1 }
+
+    subscript(f: Int) -> UInt8 { f < count ? bytes.unsafelyUnwrapped[f] : 0 }
+
+    mutating func set(_ f: Int, _ verdict: UInt8) {
+        if f >= count { grow(to: max(f + 1, count * 2, 64)) }
+        bytes.unsafelyUnwrapped[f] = verdict
+    }
+
+    /// Forgets every verdict (the rule changed).
+    mutating func clear() {
+        if let bytes { bytes.update(repeating: 0, count: count) }
+    }
+
+    private mutating func grow(to capacity: Int) {
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        fresh.initialize(repeating: 0, count: capacity)
+        if let bytes {
+            fresh.update(from: bytes, count: count)
+            bytes.deallocate()
+        }
+        bytes = fresh
+        count = capacity
+    }
+
+    func free() { bytes?.deallocate() }
 }

@@ -58,7 +58,10 @@ public final class Simulation {
     }
 
     deinit {
-        for i in channels.indices { channels[i].ring.free() }
+        for i in channels.indices {
+            channels[i].ring.free()
+            channels[i].verdicts.free()
+        }
         for i in nodes.indices { nodes[i].routeCache.deallocate() }
         nodes.deallocate()
         channels.deallocate()
@@ -179,6 +182,7 @@ public final class Simulation {
     /// `sources` to `destinations` (AWS-FACTS §4.1: no transitive, no edge-to-edge routing).
     public func setPeeringFilter(_ link: LinkID, _ filter: PeeringFilter?) {
         channels[Int(link.index)].peering = filter
+        channels[Int(link.index)].verdicts.clear()
         channels[Int(link.index)].refreshPlainSend()
     }
     public func name(of link: LinkID) -> String { channels[Int(link.index)].name }
@@ -526,13 +530,15 @@ public final class Simulation {
 
     /// Puts a packet on link `l`: MTU, loss, queue, then its transmission and
     /// arrival times (FIFO: serialisation after the previous packet). The
-    /// usual case (a link up, no peering rule, no loss model, the packet
-    /// within the MTU) goes straight to the queue; the rest is checked in
+    /// usual case (a link not down, no loss model, no peering rule or one
+    /// that already allowed the flow, the packet within the MTU) goes
+    /// straight to the queue; the rest is checked in
     /// ``transmitChecked(_:on:now:)``.
     @inline(__always)
     private func transmit(_ p: Packet, on l: Int, now t: Int64) {
         let ch = channels.base + l
-        if ch.pointee.plainSend && Int(p.size) <= ch.pointee.configuration.mtu {
+        if Int(p.size) <= ch.pointee.configuration.mtu
+            && (ch.pointee.plainSend || (ch.pointee.peeringSend && !p.isICMPError && ch.pointee.verdicts.allows(Int(p.flow)))) {
             enqueue(p, on: l, now: t)
         } else {
             transmitChecked(p, on: l, now: t)
@@ -576,13 +582,12 @@ public final class Simulation {
             let key = flows[f].spec.key
             return channels[l].peering!.allows(source: Simulation.address(key, source: false), destination: Simulation.address(key, source: true))
         }
-        while channels[l].peering!.verdicts.count <= f { channels[l].peering!.verdicts.append(0) }
-        var verdict = channels[l].peering!.verdicts[f]
+        var verdict = channels[l].verdicts[f]
         if verdict == 0 {
             let key = flows[f].spec.key
             verdict = channels[l].peering!.allows(source: Simulation.address(key, source: true),
                                                   destination: Simulation.address(key, source: false)) ? 1 : 2
-            channels[l].peering!.verdicts[f] = verdict
+            channels[l].verdicts.set(f, verdict)
         }
         return verdict == 1
     }
