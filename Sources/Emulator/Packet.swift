@@ -1,25 +1,60 @@
 /// One packet in the emulator: metadata only (32 bytes, no references). The
 /// addresses live in the flow table (`flow` indexes it); captured bytes, when a
 /// replay needs them, live in a side store (`payload`).
+///
+/// The fields are packed into four 64-bit words, so that a copy into a link's
+/// ring is four stores and a packet fits in four registers on the per-hop
+/// path; the properties read and write their part of a word.
 public struct Packet: Sendable {
-    /// Index of the packet's flow in the simulation's flow table.
-    public var flow: UInt32
-    /// IP datagram length in bytes (of this fragment, if fragmented).
-    public var size: UInt32
-    /// Per-flow sequence number, from 0.
-    public var sequence: UInt32
-    /// Fragment record (datagram bookkeeping) or 0 when not a fragment.
-    public var datagram: UInt32
+    /// `flow` in the low half, `size` in the high half.
+    @usableFromInline var flowAndSize: UInt64
+    /// `sequence` in the low half, `datagram` in the high half.
+    @usableFromInline var sequenceAndDatagram: UInt64
     /// Virtual time the source sent it, in nanoseconds.
     public var created: Int64
+    /// `payload` in bits 0-31, `ttl` 32-39, `flags` 40-47, `overhead` 48-63.
+    @usableFromInline var rest: UInt64
+
+    /// Index of the packet's flow in the simulation's flow table.
+    @inlinable public var flow: UInt32 {
+        get { UInt32(truncatingIfNeeded: flowAndSize) }
+        set { flowAndSize = flowAndSize & 0xFFFF_FFFF_0000_0000 | UInt64(newValue) }
+    }
+    /// IP datagram length in bytes (of this fragment, if fragmented).
+    @inlinable public var size: UInt32 {
+        get { UInt32(truncatingIfNeeded: flowAndSize &>> 32) }
+        set { flowAndSize = flowAndSize & 0xFFFF_FFFF | UInt64(newValue) &<< 32 }
+    }
+    /// Per-flow sequence number, from 0.
+    @inlinable public var sequence: UInt32 {
+        get { UInt32(truncatingIfNeeded: sequenceAndDatagram) }
+        set { sequenceAndDatagram = sequenceAndDatagram & 0xFFFF_FFFF_0000_0000 | UInt64(newValue) }
+    }
+    /// Fragment record (datagram bookkeeping) or 0 when not a fragment.
+    @inlinable public var datagram: UInt32 {
+        get { UInt32(truncatingIfNeeded: sequenceAndDatagram &>> 32) }
+        set { sequenceAndDatagram = sequenceAndDatagram & 0xFFFF_FFFF | UInt64(newValue) &<< 32 }
+    }
     /// Index of a stored payload (replayed bytes), or 0.
-    public var payload: UInt32
+    @inlinable public var payload: UInt32 {
+        get { UInt32(truncatingIfNeeded: rest) }
+        set { rest = rest & 0xFFFF_FFFF_0000_0000 | UInt64(newValue) }
+    }
     /// TTL / hop limit.
-    public var ttl: UInt8
+    @inlinable public var ttl: UInt8 {
+        get { UInt8(truncatingIfNeeded: rest &>> 32) }
+        set { rest = rest & ~(0xFF &<< 32) | UInt64(newValue) &<< 32 }
+    }
     /// Flag bits, see ``Packet/Flag``.
-    public var flags: UInt8
+    @inlinable public var flags: UInt8 {
+        get { UInt8(truncatingIfNeeded: rest &>> 40) }
+        set { rest = rest & ~(0xFF &<< 40) | UInt64(newValue) &<< 40 }
+    }
     /// Encapsulation bytes added on the current link (ESP on a VPN tunnel).
-    public var overhead: UInt16
+    @inlinable public var overhead: UInt16 {
+        get { UInt16(truncatingIfNeeded: rest &>> 48) }
+        set { rest = rest & 0x0000_FFFF_FFFF_FFFF | UInt64(newValue) &<< 48 }
+    }
 
     public enum Flag {
         /// IPv4 Don't Fragment (always set for IPv6: routers never fragment it).
@@ -32,15 +67,10 @@ public struct Packet: Sendable {
 
     @inlinable
     public init(flow: UInt32, size: UInt32, sequence: UInt32, created: Int64, ttl: UInt8 = 64, flags: UInt8 = 0) {
-        self.flow = flow
-        self.size = size
-        self.sequence = sequence
-        self.datagram = 0
+        flowAndSize = UInt64(size) &<< 32 | UInt64(flow)
+        sequenceAndDatagram = UInt64(sequence)
         self.created = created
-        self.payload = 0
-        self.ttl = ttl
-        self.flags = flags
-        self.overhead = 0
+        rest = UInt64(flags) &<< 40 | UInt64(ttl) &<< 32
     }
 
     @inlinable public var dontFragment: Bool { flags & Flag.dontFragment != 0 }
