@@ -35,9 +35,6 @@ struct EventHeap {
     var isEmpty: Bool { entries.isEmpty }
     var count: Int { entries.count }
 
-    @inline(__always)
-    var first: Entry? { entries.isEmpty ? nil : entries[0] }
-
     /// The least entry (the heap must not be empty).
     @inline(__always)
     var top: Entry { entries[0] }

@@ -439,10 +439,8 @@ public final class Simulation {
     private func receive(_ p: inout Packet, at n: Int32, now t: Int64) {
         let f = Int(p.flow)
         if p.isICMPError {
-            receiveICMP(p, at: n, now: t)
-            return
-        }
-        if n == flows[f].destinationNode {
+            if icmpReachedSource(p, at: n) { return }
+        } else if n == flows[f].destinationNode {
             deliver(p, now: t)
             return
         }
@@ -452,12 +450,16 @@ public final class Simulation {
             return
         }
         p.ttl &-= 1
-        let cached = node.pointee.routeCache[f]
         let link: Int32
-        if UInt32(truncatingIfNeeded: cached >> 32) == node.pointee.fibVersion {
-            link = Int32(truncatingIfNeeded: cached & 0xFFFF_FFFF) &- 1
+        if p.isICMPError {
+            link = routeTowardSource(at: Int(n), flow: f)
         } else {
-            link = route(at: Int(n), flow: f)
+            let cached = node.pointee.routeCache[f]
+            if UInt32(truncatingIfNeeded: cached >> 32) == node.pointee.fibVersion {
+                link = Int32(truncatingIfNeeded: cached & 0xFFFF_FFFF) &- 1
+            } else {
+                link = route(at: Int(n), flow: f)
+            }
         }
         if link < 0 {
             drop(p, .noRoute, link: -1, now: t)
@@ -466,34 +468,17 @@ public final class Simulation {
         }
     }
 
-    /// An ICMP error reaches node `n`: counted at the flow's source, forwarded
-    /// toward it elsewhere.
+    /// Whether an ICMP error has reached its flow's source, where it is
+    /// counted (elsewhere it is forwarded toward the source).
     @inline(never)
-    private func receiveICMP(_ packet: Packet, at n: Int32, now t: Int64) {
-        var p = packet
+    private func icmpReachedSource(_ p: Packet, at n: Int32) -> Bool {
         let f = Int(p.flow)
-        if n == flows[f].spec.source.index {
-            flows[f].statistics.icmpTooBigReceived &+= 1
-            let reported = Int(p.sequence)
-            let learnt = flows[f].statistics.learntPathMTU
-            flows[f].statistics.learntPathMTU = learnt == 0 ? reported : min(learnt, reported)
-            return
-        }
-        guard nodes[Int(n)].kind == .router else {
-            drop(p, .noRoute, link: -1, now: t)
-            return
-        }
-        if p.ttl <= 1 {
-            drop(p, .ttlExpired, link: -1, now: t)
-            return
-        }
-        p.ttl &-= 1
-        let link = routeTowardSource(at: Int(n), flow: f)
-        if link < 0 {
-            drop(p, .noRoute, link: -1, now: t)
-        } else {
-            transmitOutOfLine(p, on: Int(link), now: t)
-        }
+        guard n == flows[f].spec.source.index else { return false }
+        flows[f].statistics.icmpTooBigReceived &+= 1
+        let reported = Int(p.sequence)
+        let learnt = flows[f].statistics.learntPathMTU
+        flows[f].statistics.learntPathMTU = learnt == 0 ? reported : min(learnt, reported)
+        return true
     }
 
     /// The link router `n` sends flow `f` on, or -1, decided afresh and
@@ -568,11 +553,16 @@ public final class Simulation {
             fragment(p, on: l, now: t)
             return
         }
-        if channels[l].loss.model != .none && channels[l].loss.loses() {
+        if losesPacket(on: l) {
             drop(p, .lossModel, link: l, now: t)
             return
         }
         enqueue(p, on: l, now: t)
+    }
+
+    /// Steps link `l`'s loss model for one packet; true when it is lost.
+    private func losesPacket(on l: Int) -> Bool {
+        channels[l].loss.model != .none && channels[l].loss.loses()
     }
 
     /// The peering rule for this packet's flow on link `l`, decided once per flow.
@@ -677,7 +667,7 @@ public final class Simulation {
             var fragment = p
             fragment.size = UInt32(piece.totalLength)
             fragment.datagram = record
-            if channels[l].loss.model != .none && channels[l].loss.loses() {
+            if losesPacket(on: l) {
                 drop(fragment, .lossModel, link: l, now: t)
                 continue
             }

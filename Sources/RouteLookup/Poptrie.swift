@@ -126,7 +126,7 @@ public final class Poptrie<Family: AddressFamily> {
         for i in freeBlocks.indices { freeBlocks[i].removeAll() }
         for i in freeGranules.indices { freeGranules[i].removeAll() }
         _ = allocateLines(1)
-        writeHopSlot(at: 0, noRoute)
+        writeHopSlot(noRoute, at: 0)
     }
 
     /// A table built in one pass from `routes` (later duplicates win).
@@ -179,16 +179,26 @@ public final class Poptrie<Family: AddressFamily> {
     /// Byte of a compact node's run 0, were there one: runs start at byte 8.
     @usableFromInline static var compactLeafBias: Int { 6 }
 
+    /// The 6 bits of `key` that pick a child at a node `offset` bits deep.
+    @inlinable @inline(__always)
+    static func chunk(_ key: Key, at offset: Int) -> UInt64 {
+        UInt64(truncatingIfNeeded: (key &<< offset) &>> (Key.bitWidth &- 6))
+    }
+
+    /// The line of the full node a slow direct entry names.
+    @inlinable @inline(__always)
+    static func fullNodeLine(_ entry: UInt32) -> UInt32 { (entry & granuleMask) &>> 2 }
+
     /// The next hop of the longest prefix that matches `key`, or ``noRoute``.
     @inlinable @inline(__always)
     public func lookup(_ key: Key) -> NextHop {
         let entry = direct[Int(truncatingIfNeeded: key &>> (Key.bitWidth &- Family.directBits))]
         let arena = UnsafeRawPointer(self.arena)
         if entry & Self.slowFlag != 0 {
-            return Self.resolve(key, line: (entry & Self.granuleMask) &>> 2, arena: arena)
+            return Self.resolve(key, line: Self.fullNodeLine(entry), arena: arena)
         }
         let node = Int(entry) &<< Self.granuleShift
-        let chunk = UInt64(truncatingIfNeeded: (key &<< Family.directBits) &>> (Key.bitWidth &- 6))
+        let chunk = Self.chunk(key, at: Family.directBits)
         let run = (arena.load(fromByteOffset: node, as: UInt64.self) &<< (63 &- chunk)).nonzeroBitCount
         return arena.load(fromByteOffset: node &+ Self.compactLeafBias &+ run &* 2, as: NextHop.self)
     }
@@ -236,7 +246,7 @@ public final class Poptrie<Family: AddressFamily> {
                     let key = block[j]
                     let entry = direct[Int(truncatingIfNeeded: key &>> shift)]
                     let node = Int(entry & Self.granuleMask) &<< Self.granuleShift
-                    let chunk = UInt64(truncatingIfNeeded: (key &<< Family.directBits) &>> (Key.bitWidth &- 6))
+                    let chunk = Self.chunk(key, at: Family.directBits)
                     let run = (arena.load(fromByteOffset: node, as: UInt64.self) &<< (63 &- chunk)).nonzeroBitCount
                     // Gathers have no 2-byte form: read the 4 bytes that end
                     // with the leaf and keep the high half. They never leave
@@ -252,7 +262,7 @@ public final class Poptrie<Family: AddressFamily> {
                     for j in 0..<count where slow[j] != 0 {
                         let key = block[j]
                         let entry = direct[Int(truncatingIfNeeded: key &>> shift)]
-                        out[start &+ j] = Self.resolve(key, line: (entry & Self.granuleMask) &>> 2, arena: arena)
+                        out[start &+ j] = Self.resolve(key, line: Self.fullNodeLine(entry), arena: arena)
                     }
                 }
                 start &+= count
@@ -269,14 +279,14 @@ public final class Poptrie<Family: AddressFamily> {
         var node = arena + (Int(line) &<< lineShift)
         var offset = Family.directBits
         var vector = node.load(as: UInt64.self)
-        var chunk = UInt64(truncatingIfNeeded: (key &<< offset) &>> (Key.bitWidth &- 6))
+        var chunk = Self.chunk(key, at: offset)
         while (vector &>> chunk) & 1 != 0 {
             let below = (vector & ((1 &<< chunk) &- 1)).nonzeroBitCount
             let child = Int(node.load(fromByteOffset: PoptrieNode.childBaseOffset, as: UInt32.self)) &+ below
             node = arena + (child &<< lineShift)
             offset &+= 6
             vector = node.load(as: UInt64.self)
-            chunk = UInt64(truncatingIfNeeded: (key &<< offset) &>> (Key.bitWidth &- 6))
+            chunk = Self.chunk(key, at: offset)
         }
         let leafvec = node.load(fromByteOffset: PoptrieNode.leafvecOffset, as: UInt64.self)
         let run = (leafvec &<< (63 &- chunk)).nonzeroBitCount
@@ -372,11 +382,17 @@ public final class Poptrie<Family: AddressFamily> {
         if !rib.hasChildren(node) || depth == s {
             if depth == s && rib.hasChildren(node) {
                 let entry: UInt32
-                switch build(node, depth: depth, inherited: hop) {
+                switch build(node, depth: depth, inherited: hop, compact: true) {
                 case let .leaf(value):
                     entry = hopSlot(value)
+                case let .compact(granule):
+                    entry = granule
                 case let .node(value):
-                    entry = placeAtDirect(value)
+                    // Internal children: a full node, flagged slow.
+                    nodesInUse += 1
+                    let line = allocateLines(1)
+                    place(value, at: line)
+                    entry = line &<< 2 | Self.slowFlag
                 }
                 setDirect(range: bits, count: 1, entry)
             } else {
@@ -399,31 +415,6 @@ public final class Poptrie<Family: AddressFamily> {
             direct[i] = entry
             if old != entry { releaseDirectEntry(old) }
         }
-    }
-
-    /// Stores a node built for the direct array: compact when it has no
-    /// internal children, else full (line-aligned, flagged slow). Returns
-    /// its direct entry.
-    private func placeAtDirect(_ node: PoptrieNode) -> UInt32 {
-        nodesInUse += 1
-        if node.vector != 0 {
-            let line = allocateLines(1)
-            place(node, at: line)
-            return line &<< 2 | Self.slowFlag
-        }
-        let runs = node.leafvec.nonzeroBitCount
-        let granule = allocateCompact(runs: runs)
-        let bytes = UnsafeMutableRawPointer(arena) + (Int(granule) << Self.granuleShift)
-        bytes.storeBytes(of: node.leafvec, as: UInt64.self)
-        if node.leafBias == PoptrieNode.unplacedInline {
-            withUnsafeBytes(of: node.inlineLeaves) { (bytes + 8).copyMemory(from: $0.baseAddress!, byteCount: runs * 2) }
-        } else {
-            // Built with out-of-line leaf lines: copy the leaves, then free
-            // the lines (not before: the compact block may reuse one).
-            (bytes + 8).copyMemory(from: UnsafeRawPointer(arena) + Int(node.leafBias &+ 2), byteCount: runs * 2)
-            freeLines((node.leafBias &+ 2) >> UInt32(Self.lineShift), count: Self.leafLines(runs))
-        }
-        return granule
     }
 
     /// Frees the node a direct entry named (nothing for a hop slot).
@@ -450,16 +441,21 @@ public final class Poptrie<Family: AddressFamily> {
         if h >= hopSlots.count { hopSlots += Array(repeating: 0, count: h + 1 - hopSlots.count) }
         if hopSlots[h] != 0 { return hopSlots[h] }
         let granule = allocateCompact(runs: 1)
-        writeHopSlot(at: granule, hop)
+        writeHopSlot(hop, at: granule)
         hopSlots[h] = granule
         return granule
     }
 
     /// Writes a hop slot: a compact node of one run.
-    private func writeHopSlot(at granule: UInt32, _ hop: NextHop) {
+    private func writeHopSlot(_ hop: NextHop, at granule: UInt32) {
+        withUnsafePointer(to: hop) { writeCompact(at: granule, leafvec: 1, runs: $0, count: 1) }
+    }
+
+    /// Writes a compact node: `leafvec`, then the `count` leaves from `runs`.
+    private func writeCompact(at granule: UInt32, leafvec: UInt64, runs: UnsafePointer<NextHop>, count: Int) {
         let bytes = UnsafeMutableRawPointer(arena) + (Int(granule) << Self.granuleShift)
-        bytes.storeBytes(of: 1 as UInt64, as: UInt64.self)
-        bytes.storeBytes(of: hop, toByteOffset: 8, as: NextHop.self)
+        bytes.storeBytes(of: leafvec, as: UInt64.self)
+        (bytes + 8).copyMemory(from: runs, byteCount: count * MemoryLayout<NextHop>.stride)
     }
 
     /// Stores a built full node in its line (inline leaves learn their address here).
@@ -480,10 +476,12 @@ public final class Poptrie<Family: AddressFamily> {
     private static func leafLines(_ runs: Int) -> Int { (runs * MemoryLayout<NextHop>.stride + 63) >> 6 }
 
     /// Builds the node for the 6 bits below `node` (at `depth`), recursively;
-    /// a subtree that resolves to one next hop everywhere collapses into a leaf.
+    /// a subtree that resolves to one next hop everywhere collapses into a
+    /// leaf. With `compact` (a node the direct array names), a node without
+    /// internal children is written compact at once.
     @_specialize(where Family == IPv4Family)
     @_specialize(where Family == IPv6Family)
-    private func build(_ node: Int32, depth: Int, inherited: NextHop) -> BuiltSubtree {
+    private func build(_ node: Int32, depth: Int, inherited: NextHop, compact: Bool = false) -> BuiltSubtree {
         // Scratch on the stack: slots (a trie node of an internal child, or -1
         // and a leaf), the children built, and the leaf runs.
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { slotNodes in
@@ -503,6 +501,8 @@ public final class Poptrie<Family: AddressFamily> {
                     children[childCount] = child
                     childCount += 1
                     vector |= 1 << UInt64(i)
+                case .compact:
+                    preconditionFailure("only a node the direct array names is compact")
                 }
             }
             var leafvec: UInt64 = 0
@@ -517,6 +517,12 @@ public final class Poptrie<Family: AddressFamily> {
                 }
             }
             if vector == 0 && runCount == 1 { return .leaf(runs[0]) }
+            if vector == 0 && compact {
+                nodesInUse += 1
+                let granule = allocateCompact(runs: runCount)
+                writeCompact(at: granule, leafvec: leafvec, runs: runs.baseAddress!, count: runCount)
+                return .compact(granule)
+            }
             let childBase = childCount == 0 ? 0 : allocateNodes(childCount)
             for k in 0..<childCount { place(children[k], at: childBase + UInt32(k)) }
             var built = PoptrieNode(vector: vector, leafvec: leafvec, childBase: childBase, leafBias: PoptrieNode.unplacedInline)
@@ -659,9 +665,11 @@ public final class Poptrie<Family: AddressFamily> {
     }
 }
 
-/// What a subtree turned into: a single next hop, or a node.
+/// What a subtree turned into: a single next hop, a compact node (its first
+/// granule), or a full node still to be placed.
 enum BuiltSubtree {
     case leaf(NextHop)
+    case compact(UInt32)
     case node(PoptrieNode)
 }
 
