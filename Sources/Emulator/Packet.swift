@@ -18,42 +18,49 @@ public struct Packet: Sendable {
     /// Index of the packet's flow in the simulation's flow table.
     @inlinable public var flow: UInt32 {
         get { UInt32(truncatingIfNeeded: flowAndSize) }
-        set { flowAndSize = flowAndSize & 0xFFFF_FFFF_0000_0000 | UInt64(newValue) }
+        set { Self.replace(&flowAndSize, at: 0, width: 32, with: UInt64(newValue)) }
     }
     /// IP datagram length in bytes (of this fragment, if fragmented).
     @inlinable public var size: UInt32 {
         get { UInt32(truncatingIfNeeded: flowAndSize &>> 32) }
-        set { flowAndSize = flowAndSize & 0xFFFF_FFFF | UInt64(newValue) &<< 32 }
+        set { Self.replace(&flowAndSize, at: 32, width: 32, with: UInt64(newValue)) }
     }
     /// Per-flow sequence number, from 0.
     @inlinable public var sequence: UInt32 {
         get { UInt32(truncatingIfNeeded: sequenceAndDatagram) }
-        set { sequenceAndDatagram = sequenceAndDatagram & 0xFFFF_FFFF_0000_0000 | UInt64(newValue) }
+        set { Self.replace(&sequenceAndDatagram, at: 0, width: 32, with: UInt64(newValue)) }
     }
     /// Fragment record (datagram bookkeeping) or 0 when not a fragment.
     @inlinable public var datagram: UInt32 {
         get { UInt32(truncatingIfNeeded: sequenceAndDatagram &>> 32) }
-        set { sequenceAndDatagram = sequenceAndDatagram & 0xFFFF_FFFF | UInt64(newValue) &<< 32 }
+        set { Self.replace(&sequenceAndDatagram, at: 32, width: 32, with: UInt64(newValue)) }
     }
     /// Index of a stored payload (replayed bytes), or 0.
     @inlinable public var payload: UInt32 {
         get { UInt32(truncatingIfNeeded: rest) }
-        set { rest = rest & 0xFFFF_FFFF_0000_0000 | UInt64(newValue) }
+        set { Self.replace(&rest, at: 0, width: 32, with: UInt64(newValue)) }
     }
     /// TTL / hop limit.
     @inlinable public var ttl: UInt8 {
         get { UInt8(truncatingIfNeeded: rest &>> 32) }
-        set { rest = rest & ~(0xFF &<< 32) | UInt64(newValue) &<< 32 }
+        set { Self.replace(&rest, at: 32, width: 8, with: UInt64(newValue)) }
     }
     /// Flag bits, see ``Packet/Flag``.
     @inlinable public var flags: UInt8 {
         get { UInt8(truncatingIfNeeded: rest &>> 40) }
-        set { rest = rest & ~(0xFF &<< 40) | UInt64(newValue) &<< 40 }
+        set { Self.replace(&rest, at: 40, width: 8, with: UInt64(newValue)) }
     }
     /// Encapsulation bytes added on the current link (ESP on a VPN tunnel).
     @inlinable public var overhead: UInt16 {
         get { UInt16(truncatingIfNeeded: rest &>> 48) }
-        set { rest = rest & 0x0000_FFFF_FFFF_FFFF | UInt64(newValue) &<< 48 }
+        set { Self.replace(&rest, at: 48, width: 16, with: UInt64(newValue)) }
+    }
+
+    /// Writes `value` (already within `width` bits) into bits `shift ..< shift + width` of `word`.
+    @inlinable @inline(__always)
+    static func replace(_ word: inout UInt64, at shift: UInt64, width: UInt64, with value: UInt64) {
+        let mask: UInt64 = width == 64 ? .max : (1 &<< width) &- 1
+        word = word & ~(mask &<< shift) | value &<< shift
     }
 
     public enum Flag {
