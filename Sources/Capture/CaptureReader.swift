@@ -66,6 +66,9 @@ public final class CaptureReader {
     public static let maximumRecordFaults = 100
 
     @exclusivity(unchecked) @usableFromInline var handle: OpaquePointer
+    /// Classic pcap 2.4 files are read by this stream, not libpcap, until a
+    /// record that is not plain (see ``PcapRecordStream``); nil otherwise.
+    @exclusivity(unchecked) @usableFromInline var stream: PcapRecordStream?
     /// Byte offset of the next pcap record (classic pcap only; -1 otherwise).
     @exclusivity(unchecked) @usableFromInline var nextRecordOffset = -1
     /// True with a BPF filter or per-record link types: `next()` takes the general path.
@@ -79,7 +82,10 @@ public final class CaptureReader {
     /// Opens `path` for reading. Throws a ``CaptureError`` naming the file, the
     /// byte offset and the reason when the file is missing, unreadable, not a
     /// capture, or of an unsupported version.
-    public init(path: String) throws(CaptureError) {
+    ///
+    /// `readsRecordsItself: false` reads every record through libpcap (the
+    /// tests compare the two ways).
+    public init(path: String, readsRecordsItself: Bool = true) throws(CaptureError) {
         self.path = path
         let magic = CaptureReader.sniff(path: path, count: 8)
         format = CaptureFormat(magic: Array(magic.prefix(4)))
@@ -105,6 +111,9 @@ public final class CaptureReader {
         linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(p)))
         snapLength = Int(pcap_snapshot(p))
         if case .pcap = format, path != "-" { nextRecordOffset = 24 }
+        if readsRecordsItself && linkType.isSupported {
+            stream = PcapRecordStream(path: path, format: format, snapLength: snapLength)
+        }
     }
 
     deinit {
@@ -131,6 +140,11 @@ public final class CaptureReader {
     @inlinable @inline(__always)
     public func next() throws(CaptureError) -> CaptureRecord? {
         if needsSlowPath { return try nextFilteredOrUnwrapped() }
+        if let stream {
+            if let raw = stream.next() { return accept(raw) }
+            if stream.status == .end { return nil }
+            handOverToLibpcap()
+        }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         let rc = pcap_next_ex(handle, &header, &data)
@@ -157,6 +171,52 @@ public final class CaptureReader {
             number: recordCount)
     }
 
+    /// Counts a record of the stream and wraps it (it is within the snap length).
+    @inlinable @inline(__always)
+    func accept(_ raw: PcapRecordStream.Record) -> CaptureRecord {
+        recordCount &+= 1
+        nextRecordOffset &+= 16 &+ raw.capturedLength
+        if raw.capturedLength > raw.wireLength {
+            addRecordFault(offset: nil, reason: "captured length \(raw.capturedLength) is over the wire length \(raw.wireLength)")
+        }
+        return CaptureRecord(
+            bytes: UnsafeRawBufferPointer(start: raw.data, count: raw.capturedLength),
+            wireLength: raw.wireLength, timestamp: raw.timestamp, linkType: linkType, number: recordCount)
+    }
+
+    /// libpcap reads on from the record the stream stopped at.
+    @usableFromInline
+    func handOverToLibpcap() {
+        stream = nil
+        if let file = pcap_file(handle) { fseeko(file, off_t(nextRecordOffset), SEEK_SET) }
+    }
+
+    /// The next record through the stream or libpcap; nil at the end of the file.
+    @usableFromInline
+    func nextUnfiltered() throws(CaptureError) -> (record: CaptureRecord, header: pcap_pkthdr)? {
+        if let stream {
+            if let raw = stream.next() {
+                var header = pcap_pkthdr()
+                header.caplen = UInt32(raw.capturedLength)
+                header.len = UInt32(raw.wireLength)
+                return (accept(raw), header)
+            }
+            if stream.status == .end { return nil }
+            handOverToLibpcap()
+        }
+        while true {
+            var header: UnsafeMutablePointer<pcap_pkthdr>?
+            var data: UnsafePointer<UInt8>?
+            let rc = pcap_next_ex(handle, &header, &data)
+            guard rc == 1, let header, let data else {
+                if rc == PCAP_ERROR_BREAK { return nil }
+                try recoverOrThrow()
+                continue
+            }
+            return (accept(header, data), header.pointee)
+        }
+    }
+
     /// End of file (nil), or the fault, or a switch to the mixed-link rewriter.
     @usableFromInline
     func endOrFault(_ rc: Int32) throws(CaptureError) -> CaptureRecord? {
@@ -169,25 +229,18 @@ public final class CaptureReader {
     @usableFromInline
     func nextFilteredOrUnwrapped() throws(CaptureError) -> CaptureRecord? {
         while true {
-            var header: UnsafeMutablePointer<pcap_pkthdr>?
-            var data: UnsafePointer<UInt8>?
-            let rc = pcap_next_ex(handle, &header, &data)
-            guard rc == 1, let header, let data else {
-                if rc == PCAP_ERROR_BREAK { return nil }
-                try recoverOrThrow()
-                continue
-            }
-            var record = accept(header, data)
+            guard var (record, h) = try nextUnfiltered() else { return nil }
             if hasMixedLinkTypes {
                 MultiLinkRewriter.unwrap(&record)
             }
             if filterExpression != nil {
                 let index = try filterIndex(for: record.linkType)
-                var h = header.pointee
                 h.caplen = UInt32(record.bytes.count)
                 h.len = UInt32(record.wireLength)
-                let base = record.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? data
-                if pcap_offline_filter(&filters[index].1, &h, base) == 0 {
+                // An empty record has no base address; the filter reads none of it.
+                let empty: UInt8 = 0
+                let base = record.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                if withUnsafePointer(to: empty, { pcap_offline_filter(&filters[index].1, &h, base ?? $0) }) == 0 {
                     recordsFilteredOut += 1
                     continue
                 }

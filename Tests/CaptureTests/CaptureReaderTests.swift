@@ -215,3 +215,133 @@ struct WriterErrorTests {
         #expect(bytes[20] == 101 && bytes[21] == 0)
     }
 }
+
+/// Everything a reader gives for `path`: each record, then the error or the
+/// end, and the faults it counted.
+func transcript(_ path: String, readsRecordsItself: Bool, filter: String? = nil) -> [String] {
+    var lines: [String] = []
+    do {
+        let reader = try CaptureReader(path: path, readsRecordsItself: readsRecordsItself)
+        if let filter { try reader.setFilter(filter) }
+        do {
+            while let r = try reader.next() {
+                lines.append("\(r.number) \(r.timestamp) \(r.wireLength) \(r.linkType.rawValue) \(r.bytes.count) \(Array(r.bytes).hashValue)")
+            }
+            lines.append("end")
+        } catch {
+            lines.append("error \(error)")
+        }
+        lines.append("read \(reader.recordsRead) filtered \(reader.recordsFilteredOut) faults \(reader.recordFaultCount) \(reader.recordFaults)")
+    } catch {
+        lines.append("open error \(error)")
+    }
+    return lines
+}
+
+/// The reader's own classic-pcap stream against libpcap, record by record.
+@Suite("classic pcap read without libpcap")
+struct PcapRecordStreamTests {
+    /// A little- or big-endian pcap (2.4) with the given records, written byte by byte.
+    static func writePcap(_ path: String, bigEndian: Bool, nanosecond: Bool, snapLength: UInt32,
+                          records: [(seconds: UInt32, fraction: UInt32, data: [UInt8], wire: UInt32)],
+                          capturedLengths: [Int: UInt32] = [:], cutAt: Int? = nil) {
+        var out: [UInt8] = []
+        func u32(_ v: UInt32) { out += bigEndian ? [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+                                                 : [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
+        func u16(_ v: UInt16) { out += bigEndian ? [UInt8(v >> 8), UInt8(v & 0xFF)] : [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        u32(nanosecond ? 0xA1B2_3C4D : 0xA1B2_C3D4); u16(2); u16(4); u32(0); u32(0); u32(snapLength); u32(1)
+        for (i, r) in records.enumerated() {
+            u32(r.seconds); u32(r.fraction); u32(capturedLengths[i] ?? UInt32(r.data.count)); u32(r.wire)
+            out += r.data
+        }
+        if let cutAt { out = Array(out.prefix(cutAt)) }
+        _ = FileManager.default.createFile(atPath: path, contents: Data(out))
+    }
+
+    static func frames(_ n: Int, size: (Int) -> Int) -> [(seconds: UInt32, fraction: UInt32, data: [UInt8], wire: UInt32)] {
+        (0..<n).map { i in
+            let bytes = (0..<size(i)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ i) }
+            return (UInt32(1_700_000_000 + i), UInt32(i * 1_013 % 1_000_000), bytes, UInt32(bytes.count + i % 3))
+        }
+    }
+
+    @Test("both byte orders and resolutions, records across the 1 MiB buffer's edge",
+          arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func largeFileReadsAsLibpcapReadsIt(bigEndian: Bool, nanosecond: Bool) {
+        let path = temporaryPath("stream-\(bigEndian)-\(nanosecond).pcap")
+        defer { unlink(path) }
+        // About 3 MiB: sizes from 0 to 9,000 bytes, so records straddle every refill.
+        Self.writePcap(path, bigEndian: bigEndian, nanosecond: nanosecond, snapLength: 9_100,
+                       records: Self.frames(1_400) { ($0 * 4_099) % 9_001 })
+        let direct = transcript(path, readsRecordsItself: true)
+        #expect(direct.count == 1_402)
+        #expect(direct == transcript(path, readsRecordsItself: false))
+        #expect(transcript(path, readsRecordsItself: true, filter: "greater 4000")
+                == transcript(path, readsRecordsItself: false, filter: "greater 4000"))
+    }
+
+    @Test func extremeTimestampFieldsMatchLibpcap() {
+        for nanosecond in [false, true] {
+            let path = temporaryPath("stamps-\(nanosecond).pcap")
+            defer { unlink(path) }
+            let fields: [UInt32] = [0, 1, 999_999, 1_000_000, 999_999_999, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF]
+            let records = fields.flatMap { s in fields.map { f in (seconds: s, fraction: f, data: [UInt8](repeating: 0x45, count: 20), wire: UInt32(20)) } }
+            Self.writePcap(path, bigEndian: false, nanosecond: nanosecond, snapLength: 65_535, records: records)
+            #expect(transcript(path, readsRecordsItself: true) == transcript(path, readsRecordsItself: false))
+        }
+    }
+
+    /// Faults hand the file over to libpcap at the faulty record: the same
+    /// records before it, the same error or cut, the same position.
+    @Test func faultyFilesGiveLibpcapsRecordsAndErrors() {
+        let path = temporaryPath("faulty.pcap")
+        defer { unlink(path) }
+        let records = Self.frames(40) { 60 + $0 * 37 }
+        var cases: [(capturedLengths: [Int: UInt32], cutAt: Int?)] = [
+            ([7: 2_000], nil),          // over the snap length: libpcap keeps the first 1,500 bytes
+            ([7: 300_000], nil),        // over libpcap's maximum: an error
+            ([39: 100_000], nil),       // the last record claims more than the file holds
+            ([3: 10], nil),             // under the data that follows: the rest reads as garbage records
+        ]
+        for cut in [24, 30, 40, 24 + 16 + 60, 24 + 16 + 61, 24 + 16 + 60 + 10] { cases.append(([:], cut)) }
+        for c in cases {
+            Self.writePcap(path, bigEndian: false, nanosecond: true, snapLength: 1_500, records: records,
+                           capturedLengths: c.capturedLengths, cutAt: c.cutAt)
+            let direct = transcript(path, readsRecordsItself: true)
+            #expect(direct == transcript(path, readsRecordsItself: false), "\(c)")
+        }
+    }
+
+    /// Mutation fuzzing (fixed seed): random record-header and data bytes of
+    /// a small capture overwritten; both readers must agree on each mutant.
+    @Test func mutatedFilesReadAsLibpcapReadsThem() throws {
+        let path = temporaryPath("mutant.pcap")
+        defer { unlink(path) }
+        Self.writePcap(path, bigEndian: false, nanosecond: false, snapLength: 600,
+                       records: Self.frames(30) { 20 + $0 * 19 })
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func random(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        for _ in 0..<300 {
+            var bytes = original
+            for _ in 0...random(4) { bytes[24 + random(bytes.count - 24)] = UInt8(random(256)) }
+            if random(4) == 0 { bytes = Array(bytes.prefix(24 + random(bytes.count - 24))) }
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            let direct = transcript(path, readsRecordsItself: true)
+            #expect(direct == transcript(path, readsRecordsItself: false))
+        }
+    }
+
+    @Test func bundledCapturesReadAsLibpcapReadsThem() throws {
+        let dir = TestPaths.projectCaptures
+        let files = try FileManager.default.subpathsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }
+        #expect(!files.isEmpty)
+        for file in files {
+            let path = dir.appendingPathComponent(file).path
+            #expect(transcript(path, readsRecordsItself: true) == transcript(path, readsRecordsItself: false), "\(file)")
+        }
+    }
+}

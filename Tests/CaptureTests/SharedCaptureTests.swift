@@ -21,6 +21,13 @@ struct SharedCaptureTests {
         }
     }
 
+    /// dxemu's own classic-pcap reading gives what libpcap gives, faults included.
+    @Test func everyCaptureReadsTheSameWithoutLibpcap() {
+        for entry in Self.manifest {
+            #expect(transcript(entry.path, readsRecordsItself: true) == transcript(entry.path, readsRecordsItself: false), "\(entry.file)")
+        }
+    }
+
     /// The link type as tcpdump names it ("EN10MB (Ethernet)", "RAW (Raw IP)", ...).
     @Test func linkTypesMatchTcpdump() throws {
         for entry in Self.manifest where entry.isValid {
