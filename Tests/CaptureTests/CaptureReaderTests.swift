@@ -14,7 +14,7 @@ func readAll(_ path: String, filter: String? = nil) throws -> (records: [(Int64,
 }
 
 func temporaryPath(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-test-\(getpid())-\(name)").path
+    Scratch.path("capture-\(name)")
 }
 
 @Suite("reading and writing captures through libpcap")

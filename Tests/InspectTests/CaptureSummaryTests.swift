@@ -3,11 +3,12 @@ import Foundation
 import Inspect
 import NetAddress
 import PacketWire
+import TestSupport
 import Testing
 
 /// Writes `frames` to a temporary Ethernet pcap and returns its path.
 func temporaryCapture(_ name: String, _ frames: [[UInt8]], wireLengths: [Int]? = nil) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-inspect-\(getpid())-\(name).pcap").path
+    let path = Scratch.path("inspect-\(name).pcap")
     let writer = try CaptureWriter(path: path, linkType: .ethernet)
     for (i, frame) in frames.enumerated() {
         writer.write(frame, timestamp: 1_000_000_000 + Int64(i) * 1_500, wireLength: wireLengths?[i])

@@ -12,7 +12,7 @@ import Testing
 let bundledCapture = TestPaths.projectCaptures.appendingPathComponent("securecart.pcap").path
 
 func temporaryPath(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-replay-\(getpid())-\(name)").path
+    Scratch.path("replay-\(name)")
 }
 
 /// Where tcpdump is, if installed (CI installs it; the tests that need it skip otherwise).

@@ -1,9 +1,10 @@
 import Foundation
 import RouteLookup
+import TestSupport
 import Testing
 
 func writeTemporary(_ name: String, _ text: String) -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-rt-\(getpid())-\(name)").path
+    let path = Scratch.path("rt-\(name)")
     try! text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
 }

@@ -6,8 +6,7 @@ import TestSupport
 
 /// A directory of its own with a small, fast base scenario (2 s, one DX, a VPN backup).
 func sweepDirectory(_ sweep: String) throws -> (dir: URL, file: String) {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-sweep-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try Scratch.directory("sweep")
     let base = """
     name: small
     seed: 5

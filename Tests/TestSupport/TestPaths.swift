@@ -86,3 +86,26 @@ public func sharedManifest() -> [ManifestEntry] {
         return ManifestEntry(file: fields["file"] ?? "", kind: fields["kind"] ?? "", fields: fields)
     }
 }
+
+/// One directory per test process for the files the tests write, removed
+/// when the process exits, so runs leave nothing behind in the system's
+/// temporary directory.
+public enum Scratch {
+    /// The process's directory (created on first use).
+    public static let root: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-tests-\(getpid())")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: Scratch.root) }
+        return url
+    }()
+
+    /// A path for a file named `name` in the process's directory.
+    public static func path(_ name: String) -> String { root.appendingPathComponent(name).path }
+
+    /// A fresh, empty directory of its own (`prefix` plus a unique suffix).
+    public static func directory(_ prefix: String) throws -> URL {
+        let url = root.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}

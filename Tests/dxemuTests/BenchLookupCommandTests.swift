@@ -7,7 +7,7 @@ import Testing
 @Suite("dxemu bench lookup (the command)")
 struct BenchLookupCommandTests {
     func temporary(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-bl-\(getpid())-\(name)").path
+        Scratch.path("bl-\(name)")
     }
 
     @Test func printsPeerLinesWithTheRightChecksum() throws {

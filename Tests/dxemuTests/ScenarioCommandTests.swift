@@ -6,7 +6,7 @@ import Testing
 @Suite("dxemu failover, compare, run (the commands)")
 struct ScenarioCommandTests {
     func temporary(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-sc-\(getpid())-\(name)").path
+        Scratch.path("sc-\(name)")
     }
 
     /// The main job with no arguments: the report's parts are all there.
@@ -137,7 +137,7 @@ struct ReplayCommandTests {
     }
 
     @Test func replayWritesAnHTMLReportWithItsOwnTextReport() throws {
-        let page = FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-replay-html-\(getpid()).html").path
+        let page = Scratch.path("replay.html")
         defer { try? FileManager.default.removeItem(atPath: page) }
         let r = try runDxemu(["replay", "captures/securecart.pcap", "--no-map", "--quiet", "--html", page])
         #expect(r.status == 0, "\(r.stderr)")

@@ -9,8 +9,7 @@ struct SweepCommandTests {
     let dir: URL
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("dxemu-sweep-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        dir = try Scratch.directory("sweep-cli")
         try """
         name: tiny
         base: recommended
