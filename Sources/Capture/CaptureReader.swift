@@ -67,8 +67,8 @@ public final class CaptureReader {
 
     @exclusivity(unchecked) @usableFromInline var handle: OpaquePointer
     /// Classic pcap 2.4 files are read by this stream, not libpcap, until a
-    /// record that is not plain (see ``PcapRecordStream``); nil otherwise.
-    @exclusivity(unchecked) @usableFromInline var stream: PcapRecordStream?
+    /// record that is not plain (see ``PcapRecordStream``); an inactive one otherwise.
+    @exclusivity(unchecked) @usableFromInline var stream = PcapRecordStream.inactive
     /// Byte offset of the next pcap record (classic pcap only; -1 otherwise).
     @exclusivity(unchecked) @usableFromInline var nextRecordOffset = -1
     /// True with a BPF filter or per-record link types: `next()` takes the general path.
@@ -112,11 +112,12 @@ public final class CaptureReader {
         snapLength = Int(pcap_snapshot(p))
         if case .pcap = format, path != "-" { nextRecordOffset = 24 }
         if readsRecordsItself && linkType.isSupported {
-            stream = PcapRecordStream(path: path, format: format, snapLength: snapLength)
+            stream = PcapRecordStream(path: path, format: format, snapLength: snapLength) ?? .inactive
         }
     }
 
     deinit {
+        stream.close()
         for i in filters.indices { pcap_freecode(&filters[i].1) }
         pcap_close(handle)
     }
@@ -140,7 +141,7 @@ public final class CaptureReader {
     @inlinable @inline(__always)
     public func next() throws(CaptureError) -> CaptureRecord? {
         if needsSlowPath { return try nextFilteredOrUnwrapped() }
-        if let stream {
+        if stream.givesRecords {
             if let raw = stream.next() { return accept(raw) }
             if stream.status == .end { return nil }
             handOverToLibpcap()
@@ -187,14 +188,14 @@ public final class CaptureReader {
     /// libpcap reads on from the record the stream stopped at.
     @usableFromInline
     func handOverToLibpcap() {
-        stream = nil
+        stream.close()
         if let file = pcap_file(handle) { fseeko(file, off_t(nextRecordOffset), SEEK_SET) }
     }
 
     /// The next record through the stream or libpcap; nil at the end of the file.
     @usableFromInline
     func nextUnfiltered() throws(CaptureError) -> (record: CaptureRecord, header: pcap_pkthdr)? {
-        if let stream {
+        if stream.givesRecords {
             if let raw = stream.next() {
                 var header = pcap_pkthdr()
                 header.caplen = UInt32(raw.capturedLength)

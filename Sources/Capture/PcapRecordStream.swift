@@ -17,7 +17,7 @@ import Darwin
 /// behaviour and messages. A file that was valid thus reads the same either
 /// way; the tests compare the two readers record by record.
 @usableFromInline
-final class PcapRecordStream {
+struct PcapRecordStream {
     @usableFromInline enum Status { case reading, end, handOver }
 
     /// A record whose bytes are in the buffer until the next call to ``next()``.
@@ -39,30 +39,41 @@ final class PcapRecordStream {
     /// snap length, libpcap caps it at 262,144 bytes, plus its header) always fits.
     static let bufferBytes = 1 << 20
 
-    @usableFromInline let buffer: UnsafeMutableRawPointer
+    @usableFromInline var buffer: UnsafeMutableRawPointer?
     @usableFromInline var start = 0
     @usableFromInline var end = 0
-    @usableFromInline let swapped: Bool
+    @usableFromInline var swapped = false
     /// Nanoseconds per unit of the timestamp's second field: 1 or 1,000.
-    @usableFromInline let fractionScale: Int64
-    @usableFromInline let snapLength: Int
-    @usableFromInline var status = Status.reading
-    private let descriptor: Int32
+    @usableFromInline var fractionScale: Int64 = 1
+    @usableFromInline var snapLength = 0
+    /// `.handOver` also for a stream that never opened (see ``inactive``).
+    @usableFromInline var status = Status.handOver
+    private var descriptor: Int32 = -1
     private var fileEnded = false
+
+    /// A stream that reads nothing: its owner reads through libpcap.
+    static var inactive: PcapRecordStream { PcapRecordStream() }
+
+    private init() {}
+
+    /// True while the stream, not libpcap, gives the records: until it hands
+    /// over (at the end of the file it stays the one that answers nil).
+    @inlinable var givesRecords: Bool { status != .handOver }
 
     /// A stream over `path` from its first record, or nil when the file is not
     /// one this stream reads (not classic pcap 2.4, or cannot be opened).
+    /// The owner calls ``close()`` when done with it.
     init?(path: String, format: CaptureFormat, snapLength: Int) {
         guard case let .pcap(nanosecond, bigEndian) = format, path != "-", snapLength > 0,
               snapLength <= Self.bufferBytes / 2 else { return nil }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         var header = [UInt8](repeating: 0, count: 24)
-        guard read(fd, &header, 24) == 24 else { close(fd); return nil }
+        guard read(fd, &header, 24) == 24 else { _ = Glibc.close(fd); return nil }
         let minor = bigEndian ? UInt16(header[6]) << 8 | UInt16(header[7]) : UInt16(header[7]) << 8 | UInt16(header[6])
         let major = bigEndian ? UInt16(header[4]) << 8 | UInt16(header[5]) : UInt16(header[5]) << 8 | UInt16(header[4])
         // Versions before 2.4 may have the two lengths swapped; libpcap sorts that out.
-        guard major == 2, minor >= 4 else { close(fd); return nil }
+        guard major == 2, minor >= 4 else { _ = Glibc.close(fd); return nil }
         #if os(Linux)
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
         #endif
@@ -71,17 +82,23 @@ final class PcapRecordStream {
         fractionScale = nanosecond ? 1 : 1_000
         self.snapLength = snapLength
         buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferBytes, alignment: 64)
+        status = .reading
     }
 
-    deinit {
-        buffer.deallocate()
-        close(descriptor)
+    /// Frees the buffer and closes the file; the stream then reads nothing.
+    mutating func close() {
+        buffer?.deallocate()
+        buffer = nil
+        if descriptor >= 0 { _ = Glibc.close(descriptor) }
+        descriptor = -1
+        if status == .reading { status = .handOver }
     }
 
     /// The next plain record, or nil with ``status`` `.end` (the file ended
     /// after a whole record) or `.handOver` (see the type's description).
     @inlinable @inline(__always)
-    func next() -> Record? {
+    mutating func next() -> Record? {
+        guard let buffer else { return nil }
         while true {
             let available = end &- start
             if available >= 16 {
@@ -117,7 +134,8 @@ final class PcapRecordStream {
     /// Moves the unread bytes to the front and reads more; false (with the
     /// status set) when nothing more can be read.
     @usableFromInline
-    func refill() -> Bool {
+    mutating func refill() -> Bool {
+        guard let buffer else { return false }
         if start > 0 {
             let unread = end - start
             if unread > 0 { buffer.copyMemory(from: buffer + start, byteCount: unread) }
