@@ -6,7 +6,9 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Release builds target this machine's CPU (POPCNT, BMI2, AVX2 where present),
 # as the DPDK peer is built with -march=native.
 RELEASE := -c release -Xswiftc -target-cpu -Xswiftc native
-LPM_PEER := ../shared/peers/lpm
+# The peers are copied under .build and built there: ../shared stays untouched.
+PEERS := .build/peers
+LPM_PEER := $(PEERS)/lpm
 
 .PHONY: demo test deps build release bench-lookup bench-read bench-allocs sample-capture clean
 
@@ -33,16 +35,19 @@ clean:
 
 # The LPM yardstick: rte_lpm, rte_fib and dxemu in one run, pinned to one CPU
 # (needs dpdk-dev, libdpdk-dev, python3-pyasn; see ../shared/peers/lpm/README.md).
-bench-lookup: release
+$(PEERS)/%:
+	mkdir -p $(PEERS) && cp -r ../shared/peers/$* $@
+
+bench-lookup: release $(LPM_PEER)
 	python3 $(LPM_PEER)/real_table.py /usr/lib/python3/dist-packages/data/ipasn6_20151101.dat.gz -o /tmp/rv2015.txt
 	cd $(LPM_PEER) && TABLES=/tmp/rv2015.txt ROUNDS=$${ROUNDS:-3} SKIP_TRIE=1 \
 	  EXTRA_BENCH="$(CURDIR)/.build/release/dxemu bench lookup" ./run_bench.sh $(CURDIR)/bench-out/lpm
 
 # Read + parse + flow-key rate beside libpcap's own read loop (../shared/peers/pcapread).
-bench-read: release
-	cd ../shared/peers/pcapread && ./build.sh && python3 gen_capture.py /tmp/dxemu-big.pcap 2000000 1
+bench-read: release $(PEERS)/pcapread
+	cd $(PEERS)/pcapread && ./build.sh && python3 gen_capture.py /tmp/dxemu-big.pcap 2000000 1
 	for i in 1 2 3; do taskset -c 1 .build/release/dxemu bench read /tmp/dxemu-big.pcap; \
-	  taskset -c 1 ../shared/peers/pcapread/build/pcapread /tmp/dxemu-big.pcap 5; done
+	  taskset -c 1 $(PEERS)/pcapread/build/pcapread /tmp/dxemu-big.pcap 5; done
 
 # Allocations per packet: the malloc count of a run must not grow with its
 # packets (forwarding 1M vs 10M packets; replaying 200k vs 1M packets).

@@ -1,5 +1,5 @@
 // swift-tools-version:6.1
-// libFuzzer targets for dxemu's parsers (see ../docs/fuzzing.md).
+// libFuzzer targets for dxemu's parsers and capture reader (see ../docs/fuzzing.md).
 //
 //   swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 //   .build/release/PacketFuzzer -max_total_time=60 corpus/
@@ -20,6 +20,13 @@ let package = Package(
                 "CFuzzerDriver",
                 .product(name: "PacketWire", package: "dxemu"),
                 .product(name: "Inspect", package: "dxemu"),
+            ]
+        ),
+        .executableTarget(
+            name: "CaptureFuzzer",
+            dependencies: [
+                "CFuzzerDriver",
+                .product(name: "Capture", package: "dxemu"),
             ]
         ),
     ]

@@ -107,11 +107,20 @@ struct PcapRecordStream {
                 var fraction = h.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
                 var captured = h.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
                 var wire = h.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
+                // As libpcap gives the two timestamp fields: signed 32-bit
+                // numbers in a file of this machine's byte order, unsigned ones
+                // in a byte-swapped file; microseconds are scaled after widening.
+                let secondsValue: Int64, fractionValue: Int64
                 if swapped {
                     seconds = seconds.byteSwapped
                     fraction = fraction.byteSwapped
                     captured = captured.byteSwapped
                     wire = wire.byteSwapped
+                    secondsValue = Int64(seconds)
+                    fractionValue = Int64(fraction)
+                } else {
+                    secondsValue = Int64(Int32(bitPattern: seconds))
+                    fractionValue = Int64(Int32(bitPattern: fraction))
                 }
                 let length = Int(captured)
                 guard length <= snapLength else {
@@ -120,10 +129,7 @@ struct PcapRecordStream {
                 }
                 if available &- 16 >= length {
                     start &+= 16 &+ length
-                    // As libpcap gives them: both fields are signed 32-bit
-                    // numbers; microseconds are scaled after widening.
-                    let stamp = Int64(Int32(bitPattern: seconds)) &* 1_000_000_000
-                        &+ Int64(Int32(bitPattern: fraction)) &* fractionScale
+                    let stamp = secondsValue &* 1_000_000_000 &+ fractionValue &* fractionScale
                     return Record(data: h + 16, capturedLength: length, wireLength: Int(wire), timestamp: stamp)
                 }
             }

@@ -281,14 +281,15 @@ struct PcapRecordStreamTests {
     }
 
     @Test func extremeTimestampFieldsMatchLibpcap() {
-        for nanosecond in [false, true] {
-            let path = temporaryPath("stamps-\(nanosecond).pcap")
+        for nanosecond in [false, true] { for bigEndian in [false, true] {
+            let path = temporaryPath("stamps-\(nanosecond)-\(bigEndian).pcap")
             defer { unlink(path) }
             let fields: [UInt32] = [0, 1, 999_999, 1_000_000, 999_999_999, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF]
             let records = fields.flatMap { s in fields.map { f in (seconds: s, fraction: f, data: [UInt8](repeating: 0x45, count: 20), wire: UInt32(20)) } }
-            Self.writePcap(path, bigEndian: false, nanosecond: nanosecond, snapLength: 65_535, records: records)
-            #expect(transcript(path, readsRecordsItself: true) == transcript(path, readsRecordsItself: false))
-        }
+            Self.writePcap(path, bigEndian: bigEndian, nanosecond: nanosecond, snapLength: 65_535, records: records)
+            #expect(transcript(path, readsRecordsItself: true) == transcript(path, readsRecordsItself: false),
+                    "nanosecond \(nanosecond), big-endian \(bigEndian)")
+        } }
     }
 
     /// Faults hand the file over to libpcap at the faulty record: the same
