@@ -61,13 +61,18 @@ struct PcapRecordStream {
     @inlinable var givesRecords: Bool { status != .handOver }
 
     /// A stream over `path` from its first record, or nil when the file is not
-    /// one this stream reads (not classic pcap 2.4, or cannot be opened).
+    /// one this stream reads (not a regular file, not classic pcap 2.4, or
+    /// cannot be opened).
     /// The owner calls ``close()`` when done with it.
     init?(path: String, format: CaptureFormat, snapLength: Int) {
         guard case let .pcap(nanosecond, bigEndian) = format, path != "-", snapLength > 0,
               snapLength <= Self.bufferBytes / 2 else { return nil }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
+        // Only a regular file can be opened twice and read from the start by
+        // both (a FIFO would split its bytes between libpcap and the stream).
+        var fileInfo = stat()
+        guard fstat(fd, &fileInfo) == 0, fileInfo.st_mode & S_IFMT == S_IFREG else { _ = Glibc.close(fd); return nil }
         var header = [UInt8](repeating: 0, count: 24)
         guard read(fd, &header, 24) == 24 else { _ = Glibc.close(fd); return nil }
         let minor = bigEndian ? UInt16(header[6]) << 8 | UInt16(header[7]) : UInt16(header[7]) << 8 | UInt16(header[6])
