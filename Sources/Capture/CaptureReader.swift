@@ -111,7 +111,8 @@ public final class CaptureReader {
         linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(p)))
         snapLength = Int(pcap_snapshot(p))
         if case .pcap = format, path != "-" { nextRecordOffset = 24 }
-        if readsRecordsItself && linkType.isSupported {
+        // Versions before 2.4 may have the two lengths swapped; libpcap sorts that out.
+        if readsRecordsItself && linkType.isSupported && pcap_major_version(p) == 2 && pcap_minor_version(p) >= 4 {
             stream = PcapRecordStream(path: path, format: format, snapLength: snapLength) ?? .inactive
         }
     }
@@ -141,11 +142,7 @@ public final class CaptureReader {
     @inlinable @inline(__always)
     public func next() throws(CaptureError) -> CaptureRecord? {
         if needsSlowPath { return try nextFilteredOrUnwrapped() }
-        if stream.givesRecords {
-            if let raw = stream.next() { return accept(raw) }
-            if stream.status == .end { return nil }
-            handOverToLibpcap()
-        }
+        if stream.givesRecords, let answer = nextFromStream() { return answer }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         let rc = pcap_next_ex(handle, &header, &data)
@@ -185,6 +182,16 @@ public final class CaptureReader {
             wireLength: raw.wireLength, timestamp: raw.timestamp, linkType: linkType, number: recordCount)
     }
 
+    /// The stream's answer: a record, or nil (`.some(nil)`) at the end of the
+    /// file; nil when it handed over to libpcap, which reads on from there.
+    @inlinable @inline(__always)
+    func nextFromStream() -> CaptureRecord?? {
+        if let raw = stream.next() { return .some(accept(raw)) }
+        if stream.status == .end { return .some(nil) }
+        handOverToLibpcap()
+        return nil
+    }
+
     /// libpcap reads on from the record the stream stopped at.
     @usableFromInline
     func handOverToLibpcap() {
@@ -194,17 +201,8 @@ public final class CaptureReader {
 
     /// The next record through the stream or libpcap; nil at the end of the file.
     @usableFromInline
-    func nextUnfiltered() throws(CaptureError) -> (record: CaptureRecord, header: pcap_pkthdr)? {
-        if stream.givesRecords {
-            if let raw = stream.next() {
-                var header = pcap_pkthdr()
-                header.caplen = UInt32(raw.capturedLength)
-                header.len = UInt32(raw.wireLength)
-                return (accept(raw), header)
-            }
-            if stream.status == .end { return nil }
-            handOverToLibpcap()
-        }
+    func nextUnfiltered() throws(CaptureError) -> CaptureRecord? {
+        if stream.givesRecords, let answer = nextFromStream() { return answer }
         while true {
             var header: UnsafeMutablePointer<pcap_pkthdr>?
             var data: UnsafePointer<UInt8>?
@@ -214,7 +212,7 @@ public final class CaptureReader {
                 try recoverOrThrow()
                 continue
             }
-            return (accept(header, data), header.pointee)
+            return accept(header, data)
         }
     }
 
@@ -230,12 +228,14 @@ public final class CaptureReader {
     @usableFromInline
     func nextFilteredOrUnwrapped() throws(CaptureError) -> CaptureRecord? {
         while true {
-            guard var (record, h) = try nextUnfiltered() else { return nil }
+            guard var record = try nextUnfiltered() else { return nil }
             if hasMixedLinkTypes {
                 MultiLinkRewriter.unwrap(&record)
             }
             if filterExpression != nil {
                 let index = try filterIndex(for: record.linkType)
+                // The filter reads only the two lengths of the header.
+                var h = pcap_pkthdr()
                 h.caplen = UInt32(record.bytes.count)
                 h.len = UInt32(record.wireLength)
                 // An empty record has no base address; the filter reads none of it.

@@ -61,8 +61,10 @@ struct PcapRecordStream {
     @inlinable var givesRecords: Bool { status != .handOver }
 
     /// A stream over `path` from its first record, or nil when the file is not
-    /// one this stream reads (not a regular file, not classic pcap 2.4, or
-    /// cannot be opened).
+    /// one this stream reads (not a regular file, not classic pcap, or cannot
+    /// be opened). The caller has opened it with libpcap, which checked the
+    /// file header (version 2.4 or later is the caller's check: earlier
+    /// versions may have the two lengths swapped, which libpcap sorts out).
     /// The owner calls ``close()`` when done with it.
     init?(path: String, format: CaptureFormat, snapLength: Int) {
         guard case let .pcap(nanosecond, bigEndian) = format, path != "-", snapLength > 0,
@@ -72,13 +74,10 @@ struct PcapRecordStream {
         // Only a regular file can be opened twice and read from the start by
         // both (a FIFO would split its bytes between libpcap and the stream).
         var fileInfo = stat()
-        guard fstat(fd, &fileInfo) == 0, fileInfo.st_mode & S_IFMT == S_IFREG else { _ = Glibc.close(fd); return nil }
-        var header = [UInt8](repeating: 0, count: 24)
-        guard read(fd, &header, 24) == 24 else { _ = Glibc.close(fd); return nil }
-        let minor = bigEndian ? UInt16(header[6]) << 8 | UInt16(header[7]) : UInt16(header[7]) << 8 | UInt16(header[6])
-        let major = bigEndian ? UInt16(header[4]) << 8 | UInt16(header[5]) : UInt16(header[5]) << 8 | UInt16(header[4])
-        // Versions before 2.4 may have the two lengths swapped; libpcap sorts that out.
-        guard major == 2, minor >= 4 else { _ = Glibc.close(fd); return nil }
+        guard fstat(fd, &fileInfo) == 0, fileInfo.st_mode & S_IFMT == S_IFREG, lseek(fd, 24, SEEK_SET) == 24 else {
+            _ = Glibc.close(fd)
+            return nil
+        }
         #if os(Linux)
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
         #endif

@@ -59,7 +59,7 @@ public struct Packet: Sendable {
     /// Writes `value` (already within `width` bits) into bits `shift ..< shift + width` of `word`.
     @inlinable @inline(__always)
     static func replace(_ word: inout UInt64, at shift: UInt64, width: UInt64, with value: UInt64) {
-        let mask: UInt64 = width == 64 ? .max : (1 &<< width) &- 1
+        let mask: UInt64 = (1 &<< width) &- 1  // every field is narrower than the word
         word = word & ~(mask &<< shift) | value &<< shift
     }
 
