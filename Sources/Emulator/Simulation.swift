@@ -35,7 +35,11 @@ public final class Simulation {
     @exclusivity(unchecked) var nodes = UnsafeTable<Node>()
     @exclusivity(unchecked) var channels = UnsafeTable<Channel>()
     @exclusivity(unchecked) var groups: [[Int32]] = []
-    @exclusivity(unchecked) var flows = UnsafeTable<FlowState>()
+    @exclusivity(unchecked) var flows = UnsafeTable<FlowState>(alignment: 64)
+    /// Each flow's destination node, densely (4 bytes a flow): every router
+    /// hop reads it, and with thousands of flows this table stays in the
+    /// cache where the flow states would not.
+    @exclusivity(unchecked) var flowDestinations = UnsafeTable<Int32>()
     @exclusivity(unchecked) var sources = UnsafeTable<SourceState>()
     @exclusivity(unchecked) var heap = EventHeap()
     @exclusivity(unchecked) var timers: [((Simulation) -> Void)?] = []
@@ -66,6 +70,7 @@ public final class Simulation {
         nodes.deallocate()
         channels.deallocate()
         flows.deallocate()
+        flowDestinations.deallocate()
         sources.deallocate()
         groupSeries.deallocate()
         linkSeries.deallocate()
@@ -226,6 +231,7 @@ public final class Simulation {
             group = Int32(groupNames.count - 1)
         }
         flows.append(FlowState(spec: spec, group: group))
+        flowDestinations.append(spec.destination.index)
         flows[flows.count - 1].sizeCap = sizeCap(for: spec)
         for n in nodes.indices { nodes[n].routeCache.append(0) }
         return FlowID(index: Int32(flows.count - 1))
@@ -440,7 +446,7 @@ public final class Simulation {
         let f = Int(p.flow)
         if p.isICMPError {
             if icmpReachedSource(p, at: n) { return }
-        } else if n == flows[f].destinationNode {
+        } else if n == flowDestinations[f] {
             deliver(p, now: t)
             return
         }
@@ -810,7 +816,7 @@ public final class Simulation {
                 return Path(links: links, stop: .nonTransitivePeering)
             }
             let n = Int(channels[Int(link)].to)
-            if n == Int(flows[f].destinationNode) { return Path(links: links, stop: nil) }
+            if n == Int(flowDestinations[f]) { return Path(links: links, stop: nil) }
             if nodes[n].kind != .router { return Path(links: links, stop: .noRoute) }
             link = decide(at: n, key: key)
             if link < 0 { return Path(links: links, stop: .noRoute) }

@@ -6,10 +6,19 @@ struct UnsafeTable<Element> {
     private(set) var base: UnsafeMutablePointer<Element>
     private(set) var count = 0
     private var capacity: Int
+    private let alignment: Int
 
-    init(capacity: Int = 16) {
+    /// An empty table; `alignment` (a power of two) aligns its first element,
+    /// e.g. 64 to start each element of a whole-cache-line stride on a line.
+    init(capacity: Int = 16, alignment: Int = 16) {
         self.capacity = max(capacity, 1)
-        base = .allocate(capacity: self.capacity)
+        self.alignment = max(alignment, MemoryLayout<Element>.alignment)
+        base = Self.allocate(self.capacity, alignment: self.alignment)
+    }
+
+    private static func allocate(_ capacity: Int, alignment: Int) -> UnsafeMutablePointer<Element> {
+        UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Element>.stride, alignment: alignment)
+            .bindMemory(to: Element.self, capacity: capacity)
     }
 
     @inline(__always)
@@ -24,9 +33,9 @@ struct UnsafeTable<Element> {
     mutating func append(_ element: Element) {
         if count == capacity {
             let grown = capacity * 2
-            let fresh = UnsafeMutablePointer<Element>.allocate(capacity: grown)
+            let fresh = Self.allocate(grown, alignment: alignment)
             fresh.moveInitialize(from: base, count: count)
-            base.deallocate()
+            UnsafeMutableRawPointer(base).deallocate()
             base = fresh
             capacity = grown
         }
@@ -45,6 +54,6 @@ struct UnsafeTable<Element> {
 
     func deallocate() {
         base.deinitialize(count: count)
-        base.deallocate()
+        UnsafeMutableRawPointer(base).deallocate()
     }
 }

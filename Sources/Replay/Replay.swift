@@ -136,6 +136,10 @@ struct Feeder {
         var connection: TCPConnectionID?
     }
     var directions: [Direction] = []
+    /// Each direction's emulator flow index, or -1 before its first packet:
+    /// the per-packet read (4 bytes a direction, where a ``Direction`` is a
+    /// whole plan and would miss the cache with thousands of them).
+    var flowOfDirection: [Int32] = []
     var written = 0
     var replayed = 0
     /// Frames the simulation side could not send (a full TCP send buffer).
@@ -213,7 +217,10 @@ struct Feeder {
         var last = options.start.nanoseconds
         while true {
             let chunk = pipe.acquireFilled()
-            for plan in chunk.newDirections { directions.append(Direction(plan: plan)) }
+            for plan in chunk.newDirections {
+                directions.append(Direction(plan: plan))
+                flowOfDirection.append(-1)
+            }
             for i in 0..<chunk.count {
                 let work = chunk.items[i]
                 let d = Int(work.direction)
@@ -226,7 +233,8 @@ struct Feeder {
                         notReplayed["TCP send buffer full (the application would block)", default: 0] += 1
                     }
                 } else {
-                    let flow = directions[d].flow ?? newFlow(d)
+                    let known = flowOfDirection[d]
+                    let flow = known >= 0 ? FlowID(index: known) : newFlow(d)
                     sim.run(until: SimTime(nanoseconds: work.time))
                     sim.send(flow: flow, size: Int(work.size), dontFragment: work.dontFragment)
                     replayed += 1
@@ -253,6 +261,7 @@ struct Feeder {
         let dir = directions[d].plan
         let id = scenario.addExternalFlow(spec(dir), label: "replay \(dir.from.label) -> \(dir.to.label)", from: dir.from, to: dir.to)
         directions[d].flow = id
+        flowOfDirection[d] = id.index
         if dir.mapped.ipProtocol == IPProtocol.icmp || dir.mapped.ipProtocol == IPProtocol.icmpv6 {
             icmpByFlow.set(Int(id.index), (dir.icmpType, dir.icmpCode))
         }
