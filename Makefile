@@ -10,7 +10,7 @@ RELEASE := -c release -Xswiftc -target-cpu -Xswiftc native
 PEERS := .build/peers
 LPM_PEER := $(PEERS)/lpm
 
-.PHONY: demo test deps build release bench-lookup bench-read bench-allocs sample-capture clean
+.PHONY: demo test deps build release bench-lookup bench-read bench-replay bench-allocs sample-capture clean
 
 deps:
 	@pkg-config --exists libpcap 2>/dev/null || { \
@@ -48,6 +48,15 @@ bench-read: release $(PEERS)/pcapread
 	cd $(PEERS)/pcapread && ./build.sh && python3 gen_capture.py /tmp/dxemu-big.pcap 2000000 1
 	for i in 1 2 3; do taskset -c 1 .build/release/dxemu bench read /tmp/dxemu-big.pcap; \
 	  taskset -c 1 $(PEERS)/pcapread/build/pcapread /tmp/dxemu-big.pcap 5; done
+
+# The whole replay at top speed beside libpcap's own read loop, round by
+# round in one run (issue 7's yardstick: the ratio should be at least 0.7).
+bench-replay: release $(PEERS)/pcapread
+	cd $(PEERS)/pcapread && ./build.sh && { [ -f /tmp/dxemu-big.pcap ] || python3 gen_capture.py /tmp/dxemu-big.pcap 2000000 1; }
+	for i in 1 2 3; do \
+	  p=$$(taskset -c 1 $(PEERS)/pcapread/build/pcapread /tmp/dxemu-big.pcap 3 | sed -n 's/.*mpps_median=\([0-9.]*\).*/\1/p'); \
+	  d=$$(taskset -c 0,1 .build/release/dxemu bench replay /tmp/dxemu-big.pcap -R 3 | sed -n 's/.*mpps_median=\([0-9.]*\).*/\1/p'); \
+	  echo "round $$i libpcap_read_mpps=$$p dxemu_replay_mpps=$$d ratio=$$(echo $$d $$p | awk '{printf "%.2f", $$1 / $$2}')"; done
 
 # Allocations per packet: the malloc count of a run must not grow with its
 # packets (forwarding 1M vs 10M packets; replaying 200k vs 1M packets).
