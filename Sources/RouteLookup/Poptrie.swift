@@ -90,8 +90,29 @@ public final class Poptrie<Family: AddressFamily> {
     @usableFromInline static var lineShift: Int { 6 }
     @usableFromInline static var granuleShift: Int { 4 }
 
-    /// Granule index of every `directBits`-bit prefix's node, with flags.
-    @usableFromInline let direct: UnsafeMutablePointer<UInt32>
+    /// Granule index of every `directBits`-bit prefix's node, with flags:
+    /// 3 bytes an entry (plus one spare byte at the end, so an entry is read
+    /// as 4 bytes and masked). A quarter smaller than 4-byte entries: with a
+    /// real table the whole structure then fits a 2 MiB L2 cache.
+    @usableFromInline let direct: UnsafeMutableRawPointer
+    @usableFromInline static var directEntryBytes: Int { 3 }
+    @usableFromInline static var directEntryMask: UInt32 { 0xFF_FFFF }
+
+    /// Direct entry `i` of the table at `direct`.
+    @inlinable @inline(__always)
+    static func directEntry(_ direct: UnsafeRawPointer, _ i: Int) -> UInt32 {
+        direct.loadUnaligned(fromByteOffset: i &* directEntryBytes, as: UInt32.self) & directEntryMask
+    }
+
+    private func setDirectEntry(_ i: Int, _ entry: UInt32) {
+        precondition(entry <= Self.directEntryMask, "direct entry out of range")
+        let p = direct + i * Self.directEntryBytes
+        p.storeBytes(of: UInt8(truncatingIfNeeded: entry), as: UInt8.self)
+        (p + 1).storeBytes(of: UInt8(truncatingIfNeeded: entry >> 8), as: UInt8.self)
+        (p + 2).storeBytes(of: UInt8(truncatingIfNeeded: entry >> 16), as: UInt8.self)
+    }
+
+    private static var directBytes: Int { (1 << Family.directBits) * directEntryBytes + 1 }
     /// Full nodes, leaf lines, compact nodes and hop slots.
     @exclusivity(unchecked) @usableFromInline var arena: UnsafeMutablePointer<PoptrieNode>
     @exclusivity(unchecked) var lineCapacity = 0
@@ -109,9 +130,9 @@ public final class Poptrie<Family: AddressFamily> {
 
     /// An empty table: every lookup answers ``noRoute``.
     public init() {
-        let size = 1 << Family.directBits
-        direct = LargeBuffer.allocate(UInt32.self, count: size)
-        direct.initialize(repeating: 0, count: size)
+        let bytes = Self.directBytes
+        direct = UnsafeMutableRawPointer(LargeBuffer.allocate(UInt8.self, count: bytes))
+        direct.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
         lineCapacity = 1024
         arena = Self.allocateArena(lineCapacity)
         reset()
@@ -154,7 +175,7 @@ public final class Poptrie<Family: AddressFamily> {
     }
 
     deinit {
-        LargeBuffer.free(direct)
+        LargeBuffer.free(direct.assumingMemoryBound(to: UInt8.self))
         LargeBuffer.free(arena)
     }
 
@@ -164,7 +185,7 @@ public final class Poptrie<Family: AddressFamily> {
     /// Bytes of the lookup structure: the direct array plus the arena up to
     /// its high-water mark (blocks freed by updates included).
     public var lookupStructureBytes: Int {
-        (1 << Family.directBits) * MemoryLayout<UInt32>.stride + lineTop * MemoryLayout<PoptrieNode>.stride
+        Self.directBytes + lineTop * MemoryLayout<PoptrieNode>.stride
     }
 
     /// Internal nodes in use (compact and full).
@@ -174,8 +195,8 @@ public final class Poptrie<Family: AddressFamily> {
 
     /// A direct entry with this bit names a full node (one with internal
     /// children), line-aligned; the others name a compact node or hop slot.
-    public static var slowFlag: UInt32 { 0x8000_0000 }
-    @usableFromInline static var granuleMask: UInt32 { 0x7FFF_FFFF }
+    public static var slowFlag: UInt32 { 0x80_0000 }
+    @usableFromInline static var granuleMask: UInt32 { 0x7F_FFFF }
     /// Byte of a compact node's run 0, were there one: runs start at byte 8.
     @usableFromInline static var compactLeafBias: Int { 6 }
 
@@ -192,7 +213,7 @@ public final class Poptrie<Family: AddressFamily> {
     /// The next hop of the longest prefix that matches `key`, or ``noRoute``.
     @inlinable @inline(__always)
     public func lookup(_ key: Key) -> NextHop {
-        let entry = direct[Int(truncatingIfNeeded: key &>> (Key.bitWidth &- Family.directBits))]
+        let entry = Self.directEntry(direct, Int(truncatingIfNeeded: key &>> (Key.bitWidth &- Family.directBits)))
         let arena = UnsafeRawPointer(self.arena)
         if entry & Self.slowFlag != 0 {
             return Self.resolve(key, line: Self.fullNodeLine(entry), arena: arena)
@@ -233,7 +254,7 @@ public final class Poptrie<Family: AddressFamily> {
         let shift = Key.bitWidth &- Family.directBits
         // Local copies: the arrays cannot move during a lookup, and the
         // compiler would otherwise reload them from the object per key.
-        let arena = UnsafeRawPointer(self.arena), direct = UnsafePointer(self.direct)
+        let arena = UnsafeRawPointer(self.arena), direct = UnsafeRawPointer(self.direct)
         // Results and flags go to the stack first: the compiler knows those
         // stores cannot change the table, which is what lets it vectorize.
         withUnsafeTemporaryAllocation(of: NextHop.self, capacity: 64) { hopBuffer in
@@ -248,7 +269,7 @@ public final class Poptrie<Family: AddressFamily> {
                 // The direct entries of the whole block first: 64 independent
                 // loads in flight before any node load that depends on them.
                 for j in 0..<count {
-                    entries[j] = direct[Int(truncatingIfNeeded: block[j] &>> shift)]
+                    entries[j] = Self.directEntry(direct, Int(truncatingIfNeeded: block[j] &>> shift))
                 }
                 for j in 0..<count {
                     let key = block[j]
@@ -261,7 +282,7 @@ public final class Poptrie<Family: AddressFamily> {
                     // the node, whose granules never straddle a line.
                     let pair = arena.loadUnaligned(fromByteOffset: node &+ Self.compactLeafBias &- 2 &+ run &* 2, as: UInt32.self)
                     hops[j] = NextHop(truncatingIfNeeded: pair &>> 16)
-                    let flag = entry &>> 31
+                    let flag = entry &>> 23
                     slow[j] = UInt8(truncatingIfNeeded: flag)
                     anySlow |= flag
                 }
@@ -369,7 +390,7 @@ public final class Poptrie<Family: AddressFamily> {
     @_specialize(exported: true, where Family == IPv6Family)
     func rebuildAll() {
         reset()
-        direct.update(repeating: 0, count: 1 << Family.directBits)
+        direct.initializeMemory(as: UInt8.self, repeating: 0, count: Self.directBytes)
         fillDirect(PrefixTrie<Family>.root, depth: 0, bits: 0, inherited: noRoute)
         resizeArena(to: max(lineTop, 64))
     }
@@ -418,8 +439,8 @@ public final class Poptrie<Family: AddressFamily> {
     @_specialize(where Family == IPv6Family)
     private func setDirect(range start: Int, count: Int, _ entry: UInt32) {
         for i in start..<(start + count) {
-            let old = direct[i]
-            direct[i] = entry
+            let old = Self.directEntry(direct, i)
+            setDirectEntry(i, entry)
             if old != entry { releaseDirectEntry(old) }
         }
     }
@@ -642,8 +663,9 @@ public final class Poptrie<Family: AddressFamily> {
     private func allocateLines(_ count: Int) -> UInt32 {
         if let reused = freeBlocks[count].popLast() { return reused }
         if lineTop + count > lineCapacity { resizeArena(to: max(lineCapacity * 3 / 2, lineTop + count + 64)) }
-        // Byte offsets of lines must fit the 32-bit leafBias.
-        precondition(lineTop + count < 1 << (32 - Self.lineShift), "too many Poptrie nodes")
+        // Granules (4 a line) must fit the 23 bits of a direct entry; this
+        // also keeps byte offsets within the 32-bit leafBias.
+        precondition(lineTop + count < 1 << 21, "too many Poptrie nodes (the arena is limited to 128 MiB)")
         defer { lineTop += count }
         return UInt32(lineTop)
     }
