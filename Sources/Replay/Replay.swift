@@ -129,10 +129,10 @@ struct Feeder {
     let scenario: ScenarioRun
     let sim: Simulation
     /// One direction of a captured conversation: where it was mapped, and
-    /// the emulator flow or TCP connection that carries it (made on first use).
+    /// the TCP connection that carries it (made on first use; an open-loop
+    /// direction's flow is in `flowOfDirection`).
     struct Direction {
         var plan: DirectionPlan
-        var flow: FlowID?
         var connection: TCPConnectionID?
     }
     var directions: [Direction] = []
@@ -260,7 +260,6 @@ struct Feeder {
     mutating func newFlow(_ d: Int) -> FlowID {
         let dir = directions[d].plan
         let id = scenario.addExternalFlow(spec(dir), label: "replay \(dir.from.label) -> \(dir.to.label)", from: dir.from, to: dir.to)
-        directions[d].flow = id
         flowOfDirection[d] = id.index
         if dir.mapped.ipProtocol == IPProtocol.icmp || dir.mapped.ipProtocol == IPProtocol.icmpv6 {
             icmpByFlow.set(Int(id.index), (dir.icmpType, dir.icmpCode))

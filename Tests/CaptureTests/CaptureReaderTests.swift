@@ -216,28 +216,6 @@ struct WriterErrorTests {
     }
 }
 
-/// Everything a reader gives for `path`: each record, then the error or the
-/// end, and the faults it counted.
-func transcript(_ path: String, readsRecordsItself: Bool, filter: String? = nil) -> [String] {
-    var lines: [String] = []
-    do {
-        let reader = try CaptureReader(path: path, readsRecordsItself: readsRecordsItself)
-        if let filter { try reader.setFilter(filter) }
-        do {
-            while let r = try reader.next() {
-                lines.append("\(r.number) \(r.timestamp) \(r.wireLength) \(r.linkType.rawValue) \(r.bytes.count) \(Array(r.bytes).hashValue)")
-            }
-            lines.append("end")
-        } catch {
-            lines.append("error \(error)")
-        }
-        lines.append("read \(reader.recordsRead) filtered \(reader.recordsFilteredOut) faults \(reader.recordFaultCount) \(reader.recordFaults)")
-    } catch {
-        lines.append("open error \(error)")
-    }
-    return lines
-}
-
 /// The reader's own classic-pcap stream against libpcap, record by record.
 @Suite("classic pcap read without libpcap")
 struct PcapRecordStreamTests {
@@ -273,11 +251,11 @@ struct PcapRecordStreamTests {
         // About 3 MiB: sizes from 0 to 9,000 bytes, so records straddle every refill.
         Self.writePcap(path, bigEndian: bigEndian, nanosecond: nanosecond, snapLength: 9_100,
                        records: Self.frames(1_400) { ($0 * 4_099) % 9_001 })
-        let direct = transcript(path, readsRecordsItself: true)
+        let direct = CaptureReader.transcript(of: path, readsRecordsItself: true)
         #expect(direct.count == 1_402)
-        #expect(direct == transcript(path, readsRecordsItself: false))
-        #expect(transcript(path, readsRecordsItself: true, filter: "greater 4000")
-                == transcript(path, readsRecordsItself: false, filter: "greater 4000"))
+        #expect(direct == CaptureReader.transcript(of: path, readsRecordsItself: false))
+        #expect(CaptureReader.transcript(of: path, readsRecordsItself: true, filter: "greater 4000")
+                == CaptureReader.transcript(of: path, readsRecordsItself: false, filter: "greater 4000"))
     }
 
     @Test func extremeTimestampFieldsMatchLibpcap() {
@@ -287,7 +265,7 @@ struct PcapRecordStreamTests {
             let fields: [UInt32] = [0, 1, 999_999, 1_000_000, 999_999_999, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF]
             let records = fields.flatMap { s in fields.map { f in (seconds: s, fraction: f, data: [UInt8](repeating: 0x45, count: 20), wire: UInt32(20)) } }
             Self.writePcap(path, bigEndian: bigEndian, nanosecond: nanosecond, snapLength: 65_535, records: records)
-            #expect(transcript(path, readsRecordsItself: true) == transcript(path, readsRecordsItself: false),
+            #expect(CaptureReader.transcript(of: path, readsRecordsItself: true) == CaptureReader.transcript(of: path, readsRecordsItself: false),
                     "nanosecond \(nanosecond), big-endian \(bigEndian)")
         } }
     }
@@ -308,8 +286,8 @@ struct PcapRecordStreamTests {
         for c in cases {
             Self.writePcap(path, bigEndian: false, nanosecond: true, snapLength: 1_500, records: records,
                            capturedLengths: c.capturedLengths, cutAt: c.cutAt)
-            let direct = transcript(path, readsRecordsItself: true)
-            #expect(direct == transcript(path, readsRecordsItself: false), "\(c)")
+            let direct = CaptureReader.transcript(of: path, readsRecordsItself: true)
+            #expect(direct == CaptureReader.transcript(of: path, readsRecordsItself: false), "\(c)")
         }
     }
 
@@ -331,8 +309,8 @@ struct PcapRecordStreamTests {
             for _ in 0...random(4) { bytes[24 + random(bytes.count - 24)] = UInt8(random(256)) }
             if random(4) == 0 { bytes = Array(bytes.prefix(24 + random(bytes.count - 24))) }
             _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
-            let direct = transcript(path, readsRecordsItself: true)
-            #expect(direct == transcript(path, readsRecordsItself: false))
+            let direct = CaptureReader.transcript(of: path, readsRecordsItself: true)
+            #expect(direct == CaptureReader.transcript(of: path, readsRecordsItself: false))
         }
     }
 
@@ -342,7 +320,7 @@ struct PcapRecordStreamTests {
         #expect(!files.isEmpty)
         for file in files {
             let path = dir.appendingPathComponent(file).path
-            #expect(transcript(path, readsRecordsItself: true) == transcript(path, readsRecordsItself: false), "\(file)")
+            #expect(CaptureReader.transcript(of: path, readsRecordsItself: true) == CaptureReader.transcript(of: path, readsRecordsItself: false), "\(file)")
         }
     }
 }

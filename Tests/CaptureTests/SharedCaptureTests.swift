@@ -24,7 +24,7 @@ struct SharedCaptureTests {
     /// dxemu's own classic-pcap reading gives what libpcap gives, faults included.
     @Test func everyCaptureReadsTheSameWithoutLibpcap() {
         for entry in Self.manifest {
-            #expect(transcript(entry.path, readsRecordsItself: true) == transcript(entry.path, readsRecordsItself: false), "\(entry.file)")
+            #expect(CaptureReader.transcript(of: entry.path, readsRecordsItself: true) == CaptureReader.transcript(of: entry.path, readsRecordsItself: false), "\(entry.file)")
         }
     }
 

@@ -4,27 +4,6 @@ import CFuzzerDriver
 import Glibc
 #endif
 
-/// Everything a reader gives for `path`: each record, then the error or the
-/// end, and the counts.
-func transcript(_ path: String, readsRecordsItself: Bool) -> [String] {
-    var lines: [String] = []
-    do {
-        let reader = try CaptureReader(path: path, readsRecordsItself: readsRecordsItself)
-        do {
-            while let r = try reader.next() {
-                lines.append("\(r.number) \(r.timestamp) \(r.wireLength) \(r.linkType.rawValue) \(Array(r.bytes))")
-            }
-            lines.append("end")
-        } catch {
-            lines.append("error \(error)")
-        }
-        lines.append("read \(reader.recordsRead) faults \(reader.recordFaultCount) \(reader.recordFaults)")
-    } catch {
-        lines.append("open error \(error)")
-    }
-    return lines
-}
-
 let path = "/tmp/dxemu-capture-fuzz-\(getpid()).pcap"
 
 /// One input: the first byte picks the byte order, the timestamp resolution
@@ -48,8 +27,8 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let f = fopen(path, "wb") else { return 0 }
     _ = file.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
     fclose(f)
-    let own = transcript(path, readsRecordsItself: true)
-    let libpcap = transcript(path, readsRecordsItself: false)
+    let own = CaptureReader.transcript(of: path, readsRecordsItself: true)
+    let libpcap = CaptureReader.transcript(of: path, readsRecordsItself: false)
     if own != libpcap {
         let i = (0..<min(own.count, libpcap.count)).first { own[$0] != libpcap[$0] } ?? min(own.count, libpcap.count)
         func line(_ t: [String]) -> String { i < t.count ? String(t[i].prefix(300)) : "(none)" }
