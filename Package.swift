@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Emulator", "Scenario", "PacketWire", "NetAddress", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Report", "Emulator", "ControlPlane", "PacketWire", "NetAddress", "DeterministicRandom", "TestSupport"],
                     exclude: ["Broken"]),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "NetAddress", "Scenario", "Emulator", "Capture", "PacketWire", "SampleCaptures", "TestSupport"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "DeterministicRandom", "NetAddress", "Scenario", "Emulator", "Capture", "PacketWire", "SampleCaptures", "TestSupport"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Scenario", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Inspect", "Scenario", "Emulator"]),
         .testTarget(name: "dxemuTests", dependencies: ["dxemu", "TestSupport"]),

@@ -53,6 +53,28 @@ public struct FlowKey: Hashable, Sendable {
     /// The IPv6 destination (meaningful when `ipVersion == 6`).
     @inlinable public var destinationIPv6: IPv6Address { IPv6Address(high: destinationHigh, low: destinationLow) }
 
+    /// Field-wise equality, inlinable so that a hash-table probe in another
+    /// module compares in place (the synthesised one is an out-of-line call);
+    /// the four address words and the packed tail are combined without a
+    /// branch per field.
+    @inlinable
+    public static func == (a: FlowKey, b: FlowKey) -> Bool {
+        let addresses = (a.sourceHigh ^ b.sourceHigh) | (a.sourceLow ^ b.sourceLow)
+            | (a.destinationHigh ^ b.destinationHigh) | (a.destinationLow ^ b.destinationLow)
+        let tail = (UInt64(a.sourcePort ^ b.sourcePort) << 32) | (UInt64(a.destinationPort ^ b.destinationPort) << 16)
+            | (UInt64(a.ipProtocol ^ b.ipProtocol) << 8) | UInt64(a.ipVersion ^ b.ipVersion)
+        return addresses | tail == 0
+    }
+
+    /// Hashes the same fields as `==` compares.
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(sourceHigh); hasher.combine(sourceLow)
+        hasher.combine(destinationHigh); hasher.combine(destinationLow)
+        hasher.combine(sourcePort); hasher.combine(destinationPort)
+        hasher.combine(ipProtocol); hasher.combine(ipVersion)
+    }
+
     /// The key of the opposite direction (addresses and ports swapped).
     @inlinable
     public var reversed: FlowKey {
