@@ -23,6 +23,18 @@ public struct LinkConfiguration: Sendable, Equatable {
     public var espAlignment: Int = 0
     /// At most this many packets per second (a VPN tunnel's ~140,000), or nil.
     public var packetsPerSecond: Int? = nil
+    /// Bytes a packet of `size` bytes gets on the wire: `overheadBytes`,
+    /// plus the ESP padding of `espAlignment`.
+    @inline(__always)
+    func overhead(forSize size: Int) -> Int {
+        var overhead = overheadBytes
+        if espAlignment > 0 {
+            let rest = (size &+ 2) % espAlignment
+            if rest != 0 { overhead &+= espAlignment &- rest }
+        }
+        return overhead
+    }
+
     /// Drop-tail limits of the egress queue (the packet in transmission counts).
     public var queuePackets: Int = 10_000
     public var queueBytes: Int = 64 << 20
@@ -106,6 +118,9 @@ struct Channel {
     var tapped = false
     /// Whether arrivals are counted in the link's series (``Simulation/meterArrivals(_:)``).
     var metered = false
+    /// Whether a ``HostUplinkSender`` sends on this link for now (the link
+    /// must not change meanwhile; see ``Simulation/delegateUplink(of:)``).
+    var delegated = false
     /// Whether a packet within the MTU may go straight to the queue: the link
     /// is not down, has no peering rule and no loss model (kept current by
     /// every change to those).

@@ -170,6 +170,7 @@ public final class Simulation {
     /// Changes a link's state. Packets already on it meet the new state when
     /// they arrive: a cut or a black hole loses them.
     public func setLinkState(_ link: LinkID, _ state: LinkState) {
+        precondition(!channels[Int(link.index)].delegated, "a delegated uplink cannot change")
         channels[Int(link.index)].state = state
         channels[Int(link.index)].refreshPlainSend()
     }
@@ -178,6 +179,7 @@ public final class Simulation {
 
     /// Changes a link's configuration from now on (packets already queued keep their times).
     public func reconfigure(_ link: LinkID, _ configuration: LinkConfiguration) {
+        precondition(!channels[Int(link.index)].delegated, "a delegated uplink cannot change")
         channels[Int(link.index)].reconfigure(configuration)
     }
 
@@ -186,6 +188,7 @@ public final class Simulation {
     /// Makes `link` a VPC peering connection that only carries traffic from
     /// `sources` to `destinations` (AWS-FACTS §4.1: no transitive, no edge-to-edge routing).
     public func setPeeringFilter(_ link: LinkID, _ filter: PeeringFilter?) {
+        precondition(!channels[Int(link.index)].delegated, "a delegated uplink cannot change")
         channels[Int(link.index)].peering = filter
         channels[Int(link.index)].verdicts.clear()
         channels[Int(link.index)].refreshPlainSend()
@@ -270,6 +273,7 @@ public final class Simulation {
     /// are for per-link captures: they cost nothing on links without one.
     public func setTap(_ link: LinkID, _ tap: ((Packet, Int64) -> Void)?) {
         let l = Int(link.index)
+        precondition(!channels[l].delegated, "a delegated uplink cannot change")
         if taps.count <= l { taps += Array(repeating: nil, count: l + 1 - taps.count) }
         taps[l] = tap
         channels[Int(link.index)].tapped = tap != nil
@@ -279,6 +283,7 @@ public final class Simulation {
     /// overhead) in the link's series, for metrics measured at the receiving
     /// end (CloudWatch's TunnelDataIn). Off by default: it costs a little per arrival.
     public func meterArrivals(_ link: LinkID) {
+        precondition(!channels[Int(link.index)].delegated, "a delegated uplink cannot change")
         channels[Int(link.index)].metered = true
     }
 
@@ -314,24 +319,43 @@ public final class Simulation {
             let time = top.time
             if time > limit { break }
             now = SimTime(nanoseconds: time)
-            let order = top.order
-            let id = EventHeap.id(of: order)
-            switch EventHeap.kind(of: order) {
-            case .link:
-                arrivals(on: id, limit: limit)
-            case .source:
-                emissions(from: id, limit: limit)
-            case .timer:
-                _ = heap.pop()
-                eventsProcessed &+= 1
-                runTimer(id)
-            case .tcp:
-                _ = heap.pop()
-                eventsProcessed &+= 1
-                tcpTimer(id, at: time)
-            }
+            step(top.order, at: time, limit: limit)
         }
         now = max(now, end)
+    }
+
+    /// Runs the entity at the top of the heap (order `order`, due at `time`).
+    @inline(__always)
+    private func step(_ order: UInt64, at time: Int64, limit: Int64) {
+        let id = EventHeap.id(of: order)
+        switch EventHeap.kind(of: order) {
+        case .link:
+            arrivals(on: id, limit: limit)
+        case .source:
+            emissions(from: id, limit: limit)
+        case .timer:
+            _ = heap.pop()
+            eventsProcessed &+= 1
+            runTimer(id)
+        case .tcp:
+            _ = heap.pop()
+            eventsProcessed &+= 1
+            tcpTimer(id, at: time)
+        }
+    }
+
+    /// Runs every event that comes before an arrival at `time` on the link
+    /// of heap order `order`: those before `time`, and those at `time` that
+    /// the heap orders first (timers, arrivals on links of lower index).
+    @inline(never)
+    private func run(before time: Int64, order: UInt64) {
+        run(until: SimTime(nanoseconds: time &- 1))
+        while !heap.isEmpty {
+            let top = heap.top
+            guard top.time == time, top.order < order else { break }
+            now = SimTime(nanoseconds: time)
+            step(top.order, at: time, limit: time)
+        }
     }
 
     @inline(never)
@@ -600,13 +624,7 @@ public final class Simulation {
         var p = packet
         let ch = channels.base + l
         ch.pointee.advance(to: t)
-        var overhead = ch.pointee.configuration.overheadBytes
-        let alignment = ch.pointee.configuration.espAlignment
-        if alignment > 0 {
-            let rest = (Int(p.size) &+ 2) % alignment
-            if rest != 0 { overhead &+= alignment &- rest }
-        }
-        p.overhead = UInt16(truncatingIfNeeded: overhead)
+        p.overhead = UInt16(truncatingIfNeeded: ch.pointee.configuration.overhead(forSize: Int(p.size)))
         let wire = Int(p.size) &+ Int(p.overhead)
         let serialisation = (Int64(wire) &* ch.pointee.picosecondsPerByte &+ 999) / 1000
         let spacing = ch.pointee.packetSpacing
@@ -789,6 +807,92 @@ public final class Simulation {
         let g = Int(flows[f].group)
         groupSeries[g].advance(to: t)
         groupSeries[g].drops.increment(reason)
+    }
+
+    // MARK: - Host uplinks sent on elsewhere (replay)
+
+    /// Hands the sending side of `host`'s uplink to a ``HostUplinkSender``
+    /// (a replay's reader thread runs it), or nil when that would not be
+    /// exact: a synthetic source or a TCP connection (they send from hosts
+    /// too), an MSS clamp (it would change the sizes sent), or an uplink
+    /// that is down, lossy, jittered, filtered, tapped, metered or already
+    /// used. Until ``adoptUplink(_:)``, the link must not change (a
+    /// precondition), its packets enter through ``arrive(flow:size:sequence:created:dontFragment:datagram:on:at:)``
+    /// and ``recordHostDrop(flow:size:sequence:created:dontFragment:datagram:reason:tooBig:at:)``,
+    /// and ``countSent(flow:size:)`` counts what the host sent.
+    public func delegateUplink(of host: NodeID) -> HostUplinkSender? {
+        guard sources.isEmpty, tcp.isEmpty, !nodes.elements.contains(where: { $0.mssClamp != nil }) else { return nil }
+        let l = Int(nodes[Int(host.index)].uplink)
+        guard l >= 0, nodes[Int(host.index)].kind != .router else { return nil }
+        let c = channels[l]
+        guard c.state == .up, c.peering == nil, c.loss.model == .none, c.configuration.jitter.nanoseconds == 0,
+              !c.tapped, !c.metered, !c.delegated, c.ring.count == 0,
+              c.statistics == LinkStatistics(), linkSeries[l].packets == 0 else { return nil }
+        channels[l].delegated = true
+        return HostUplinkSender(link: LinkID(index: Int32(l)), configuration: c.configuration, binWidth: binWidth)
+    }
+
+    /// Takes back a delegated uplink: its counters and series become the link's.
+    public func adoptUplink(_ sender: HostUplinkSender) {
+        let l = Int(sender.link.index)
+        precondition(channels[l].delegated, "adoptUplink(_:) takes back a delegated uplink")
+        var statistics = sender.statistics
+        statistics.packetsDelivered = channels[l].statistics.packetsDelivered
+        channels[l].statistics = statistics
+        linkSeries[l] = sender.series
+        channels[l].lastTransmitted = sender.lastTransmitted
+        channels[l].lastArrival = sender.lastArrival
+        channels[l].delegated = false
+        sender.free()
+    }
+
+    /// Counts one packet (datagram) `flow`'s host sent on a delegated uplink.
+    public func countSent(flow: FlowID, size: Int) {
+        let f = Int(flow.index)
+        flows[f].nextSequence &+= 1
+        flows[f].statistics.sent &+= 1
+        flows[f].statistics.bytesSent &+= UInt64(size)
+    }
+
+    /// A fragment record for a datagram a delegated uplink fragmented.
+    public func beginDatagram(size: Int, fragments: Int) -> UInt32 {
+        allocateDatagram(size: UInt32(size), fragments: fragments)
+    }
+
+    /// The packet as its host made it (the flags of ``send(flow:size:dontFragment:)``).
+    private func hostPacket(flow f: Int, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32) -> Packet {
+        let flags = flows[f].packetFlags
+        let sent = dontFragment || flags & Packet.Flag.ipv6 != 0 ? flags | Packet.Flag.dontFragment : flags & ~Packet.Flag.dontFragment
+        var p = Packet(flow: UInt32(truncatingIfNeeded: f), size: UInt32(truncatingIfNeeded: size), sequence: sequence,
+                       created: created, ttl: flows[f].ttl, flags: sent)
+        p.datagram = datagram
+        return p
+    }
+
+    /// A packet sent on a delegated uplink arrives at the link's far end at
+    /// `time`: the events before it run first (as the heap would order them),
+    /// then the arrival itself, as ``run(until:)`` would handle it.
+    public func arrive(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
+                       on link: LinkID, at time: Int64) {
+        let l = Int(link.index)
+        run(before: time, order: EventHeap.order(.link, l))
+        now = SimTime(nanoseconds: time)
+        eventsProcessed &+= 1
+        channels[l].statistics.packetsDelivered &+= 1
+        var p = hostPacket(flow: Int(flow.index), size: size, sequence: sequence, created: created, dontFragment: dontFragment, datagram: datagram)
+        receive(&p, at: channels[l].to, now: time)
+    }
+
+    /// A packet a delegated uplink dropped when its host sent it at `time`
+    /// (the link's own counters are the sender's): the events up to `time`
+    /// run first, as they did before a ``send(flow:size:dontFragment:)``.
+    public func recordHostDrop(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
+                               reason: DropReason, tooBig: Bool, at time: Int64) {
+        run(until: SimTime(nanoseconds: time))
+        let f = Int(flow.index)
+        if tooBig { flows[f].statistics.icmpTooBigSent &+= 1 }
+        drop(hostPacket(flow: f, size: size, sequence: sequence, created: created, dontFragment: dontFragment, datagram: datagram),
+             reason, link: -1, now: time)
     }
 
     // MARK: - Results

@@ -30,6 +30,25 @@ struct FrameSource {
     /// A fault that stops the replay (the file cannot be opened, a bad filter).
     var fatal: ReplayError?
 
+    /// The host uplinks this thread sends on (see ``HostUplinkSender``),
+    /// and which one each site's host has (-1: the simulation sends).
+    /// Empty: every packet goes to the simulation in capture order.
+    var senders: [HostUplinkSender] = []
+    var senderOfSite: [Site: Int8] = [:]
+    /// With senders: per direction, the next sequence number; the work
+    /// waiting for its turn (the fates on each uplink by arrival time, the
+    /// rest by send time), released in the simulation's event order.
+    var sequences: [UInt32] = []
+    /// Per direction: its sender (or -1), and whether it is IPv6 (DF always).
+    var senderOfDirection: [Int8] = []
+    var ipv6OfDirection: [Bool] = []
+    var immediate = WorkQueue(order: .max)
+    /// One queue per sender, in manual memory (no copy-on-write check per packet).
+    var pending = UnsafeMutablePointer<WorkQueue>.allocate(capacity: 4)
+    var pendingCount = 0
+    var previousSend: Int64 = -1
+    var nextDatagram: UInt32 = 1
+
     init(file: String, options: ReplayOptions, sitesWithHost: Set<Site>) {
         self.file = file
         self.options = options
@@ -111,22 +130,28 @@ struct FrameSource {
                     t = clock
                 }
                 clock = t
+                let known = plans.count
                 guard let d = directionFor(info: info, bytes: record.bytes, chunk: chunk) else { continue }
-                var work = ReplayWork(time: t, size: Int32(size), direction: Int32(d), tcpWrite: 0,
-                                      dontFragment: info.ip.dontFragment, closedLoop: false)
+                var work = ReplayWork(time: t, size: Int32(size), direction: Int32(d), kind: .send, dontFragment: info.ip.dontFragment)
                 if options.closedLoopTCP != nil, info.ip.flow.ipProtocol == IPProtocol.tcp, info.ip.fragment == .whole {
                     // Closed loop: the captured segment is an application write.
                     let payload = FrameSource.tcpPayload(info, record.bytes)
                     guard payload > 0 else { skipped.tcpWithoutPayload += 1; continue }
-                    work.closedLoop = true
+                    work.kind = .write
                     work.tcpWrite = Int32(size)
                 }
-                if chunk.isFull {
-                    pipe.publish(chunk)
-                    chunk = pipe.acquireEmpty()
+                if senders.isEmpty {
+                    FrameSource.push(work, into: &chunk, pipe)
+                } else {
+                    if d >= known {
+                        // The flow is made where it always was: with the
+                        // simulation run to the previous packet's time.
+                        immediate.append(ReplayWork(time: previousSend, size: 0, direction: Int32(d), kind: .newFlow, dontFragment: false))
+                    }
+                    release(before: t, into: &chunk, pipe)
+                    sendOnUplink(work, into: &chunk, pipe)
+                    previousSend = t
                 }
-                chunk.items[chunk.count] = work
-                chunk.count += 1
                 sent += 1
                 packetIndex += 1
                 sentBits &+= Int64(size) &* 8
@@ -141,6 +166,109 @@ struct FrameSource {
                 let gap = sent > 1 ? max(span / Int64(max(sent - 1, 1)), 1_000) : 1_000_000
                 loopOffset &+= span &+ gap
             }
+        }
+        release(before: nil, into: &chunk, pipe)
+    }
+
+    /// Frees the work queues' storage (after the last chunk).
+    func freeQueues() {
+        immediate.free()
+        for k in 0..<pendingCount { pending[k].free() }
+        pending.deallocate()
+    }
+
+    /// Appends one item to the chunk, handing the chunk over when it is full.
+    @inline(__always)
+    static func push(_ work: ReplayWork, into chunk: inout WorkChunk, _ pipe: ChunkPipe) {
+        if chunk.isFull {
+            pipe.publish(chunk)
+            chunk = pipe.acquireEmpty()
+        }
+        chunk.items[chunk.count] = work
+        chunk.count += 1
+    }
+
+    /// Sends a packet on its host's uplink here (its fates wait in the
+    /// queues), or queues it for the simulation to send.
+    mutating func sendOnUplink(_ work: ReplayWork, into chunk: inout WorkChunk, _ pipe: ChunkPipe) {
+        let d = Int(work.direction)
+        let k = Int(senderOfDirection[d])
+        guard k >= 0 else {
+            immediate.append(work)
+            return
+        }
+        let size = Int(work.size)
+        let fate = senders[k].send(size: size, dontFragment: work.dontFragment || ipv6OfDirection[d], at: work.time)
+        var item = work
+        item.sequence = sequences[d]
+        sequences[d] &+= 1
+        item.datagramSize = work.size
+        item.fragments = 1
+        item.counts = true
+        item.sender = UInt8(k)
+        guard case .fragmented = fate else {
+            place(item, fate, sender: k)
+            return
+        }
+        item.datagram = nextDatagram
+        nextDatagram &+= 1
+        let pieces = senders[k].fragments
+        item.fragments = UInt16(pieces.count)
+        for (i, piece) in pieces.enumerated() {
+            var fragment = item
+            fragment.size = Int32(piece.size)
+            fragment.counts = i == 0
+            place(fragment, piece.fate, sender: k)
+        }
+    }
+
+    /// Queues a packet's (or fragment's) fate on uplink `k`: an arrival
+    /// waits by its arrival time, a drop by its send time.
+    private mutating func place(_ work: ReplayWork, _ fate: HostUplinkSender.Fate, sender k: Int) {
+        var item = work
+        switch fate {
+        case let .arrives(at: arrival):
+            item.kind = .arrival
+            item.arrival = arrival
+            pending[k].append(item)
+        case let .dropped(reason):
+            item.kind = .drop
+            item.reason = reason.rawValue
+            immediate.append(item)
+        case let .tooBig(reported):
+            item.kind = .drop
+            item.reason = DropReason.mtuExceeded.rawValue
+            item.tooBig = reported
+            immediate.append(item)
+        case .fragmented:
+            preconditionFailure("a fragment fits the MTU")
+        }
+    }
+
+    /// Moves the waiting work whose time is before `time` (all of it when
+    /// nil) into the chunk, in the order the simulation's event heap would
+    /// take it: by time, then arrivals by their link's order, then the rest
+    /// (sent, dropped, new flows: after every event of their instant) in
+    /// the order they were made. Work made later comes at `time` or after.
+    mutating func release(before time: Int64?, into chunk: inout WorkChunk, _ pipe: ChunkPipe) {
+        let limit = time ?? .max
+        while true {
+            var bestQueue = -1  // -1: immediate; k: pending[k]
+            var bestTime = immediate.isEmpty ? Int64.max : immediate.headTime
+            var bestOrder = UInt64.max
+            for k in 0..<pendingCount where !pending[k].isEmpty {
+                let arrival = pending[k].headArrival
+                let order = pending[k].order
+                if arrival < bestTime || (arrival == bestTime && order < bestOrder) {
+                    bestQueue = k
+                    bestTime = arrival
+                    bestOrder = order
+                }
+            }
+            if bestQueue == -1 && immediate.isEmpty { return }
+            if bestTime >= limit && time != nil { return }
+            let item = bestQueue == -1 ? immediate.removeFirst() : pending[bestQueue].removeFirst()
+            FrameSource.push(item, into: &chunk, pipe)
         }
     }
 
@@ -165,7 +293,16 @@ struct FrameSource {
 
     /// This packet's direction, mapped on first sight (new directions go out
     /// with the chunk that first uses them).
+    @inline(__always)
     mutating func directionFor(info: PacketInfo, bytes: UnsafeRawBufferPointer, chunk: WorkChunk) -> Int? {
+        // The usual case, a known direction, inline; the rest out of line.
+        if let f = table.find(info.ip.flow), f >= 0 { return Int(f) }
+        return directionForOther(info: info, bytes: bytes, chunk: chunk)
+    }
+
+    /// ``directionFor(info:bytes:chunk:)`` for a key outside the topology or not yet seen.
+    @inline(never)
+    mutating func directionForOther(info: PacketInfo, bytes: UnsafeRawBufferPointer, chunk: WorkChunk) -> Int? {
         let key = info.ip.flow
         if let f = table.find(key) {
             if f >= 0 { return Int(f) }
@@ -223,6 +360,12 @@ struct FrameSource {
         var plan = plan
         plan.icmpType = info.ip.icmpType
         plan.icmpCode = info.ip.icmpCode
+        plan.sender = senderOfSite[plan.from] ?? -1
+        if !senders.isEmpty {
+            sequences.append(0)
+            senderOfDirection.append(plan.sender)
+            ipv6OfDirection.append(plan.mapped.ipVersion == 6)
+        }
         table.insert(original, flow: Int32(plans.count))
         plans.append(plan)
         chunk.newDirections.append(plan)
@@ -276,4 +419,46 @@ struct SkippedFrames {
         if noSite > 0 { out["no host for that site in the design"] = noSite }
         return out
     }
+}
+
+/// A FIFO of work items in a reused ring buffer (manual memory, freed by
+/// ``free()``).
+struct WorkQueue {
+    /// Heap order of the events this queue's items become (ties at one instant).
+    let order: UInt64
+    private var buffer = UnsafeMutablePointer<ReplayWork>.allocate(capacity: 1024)
+    private var capacity = 1024
+    private var head = 0
+    private(set) var count = 0
+
+    init(order: UInt64) { self.order = order }
+
+    var isEmpty: Bool { count == 0 }
+    /// The oldest item's send time and arrival (the queue must not be empty).
+    var headTime: Int64 { buffer[head].time }
+    var headArrival: Int64 { buffer[head].arrival }
+
+    mutating func append(_ item: ReplayWork) {
+        if count == capacity { grow() }
+        (buffer + ((head &+ count) & (capacity &- 1))).initialize(to: item)
+        count &+= 1
+    }
+
+    mutating func removeFirst() -> ReplayWork {
+        let item = (buffer + head).move()
+        head = (head &+ 1) & (capacity &- 1)
+        count &-= 1
+        return item
+    }
+
+    private mutating func grow() {
+        let fresh = UnsafeMutablePointer<ReplayWork>.allocate(capacity: capacity * 2)
+        for k in 0..<count { (fresh + k).initialize(to: (buffer + ((head + k) & (capacity - 1))).move()) }
+        buffer.deallocate()
+        buffer = fresh
+        capacity *= 2
+        head = 0
+    }
+
+    func free() { buffer.deallocate() }
 }

@@ -44,6 +44,10 @@ public struct ReplayOptions: Sendable {
     /// Called after every chunk of 4,096 packets with the packets sent so far
     /// and the virtual time reached (for a progress line).
     public var progress: (@Sendable (_ packets: Int, _ now: SimTime) -> Void)? = nil
+    /// Whether the reader thread may send on the hosts' uplinks itself (see
+    /// ``HostUplinkSender``): the same results, less work for the simulation
+    /// thread. Off only to check that sameness.
+    var hostUplinksOnReader = true
 
     public init(scenario: ScenarioSpec) {
         self.scenario = scenario
@@ -91,6 +95,8 @@ public struct ReplayResult: Sendable {
     public var recordFaults: [CaptureError] = []
     public var recordFaultCount = 0
     public var run: RunResult
+    /// How many host uplinks the reader thread sent on (see ``HostUplinkSender``).
+    var uplinksOnReader = 0
 
     /// Frames read = replayed + not replayed.
     public var framesAccounted: Bool { framesRead == replayed + writtenToTCP + notReplayed.reduce(0) { $0 + $1.count } }
@@ -140,6 +146,8 @@ struct Feeder {
     /// the per-packet read (4 bytes a direction, where a ``Direction`` is a
     /// whole plan and would miss the cache with thousands of them).
     var flowOfDirection: [Int32] = []
+    /// The host uplinks the reader sends on, by its sender index.
+    var uplinks: [LinkID] = []
     var written = 0
     var replayed = 0
     /// Frames the simulation side could not send (a full TCP send buffer).
@@ -207,7 +215,21 @@ struct Feeder {
     /// the same however the two threads are scheduled.
     mutating func feed(file: String) throws -> SimTime {
         let sites = Set([Site.onPrem, .vpc1, .vpc2, .branch].filter { scenario.endpoint($0) != nil })
-        let job = ReaderJob(FrameSource(file: file, options: options, sitesWithHost: sites))
+        var reader = FrameSource(file: file, options: options, sitesWithHost: sites)
+        // The reader sends on the hosts' uplinks when nothing else can touch
+        // them: open loop, and no device failure (it would cut a host's link).
+        if options.hostUplinksOnReader, options.closedLoopTCP == nil, !options.scenario.failures.contains(where: { $0.kind == .device }) {
+            for site in [Site.onPrem, .vpc1, .vpc2, .branch] where sites.contains(site) {
+                guard let sender = sim.delegateUplink(of: scenario.endpoint(site)!.node) else { continue }
+                reader.senderOfSite[site] = Int8(reader.senders.count)
+                reader.senders.append(sender)
+                precondition(reader.pendingCount < 4, "one sender per site")
+                (reader.pending + reader.pendingCount).initialize(to: WorkQueue(order: sender.arrivalOrder))
+                reader.pendingCount += 1
+                uplinks.append(sender.link)
+            }
+        }
+        let job = ReaderJob(reader)
         let pipe = ChunkPipe()
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
@@ -215,6 +237,9 @@ struct Feeder {
             done.signal()
         }
         var last = options.start.nanoseconds
+        /// Simulation records of the datagrams the reader fragmented, and
+        /// how many of their pieces are still to come.
+        var datagrams: [UInt32: (record: UInt32, left: Int)] = [:]
         while true {
             let chunk = pipe.acquireFilled()
             for plan in chunk.newDirections {
@@ -224,7 +249,8 @@ struct Feeder {
             for i in 0..<chunk.count {
                 let work = chunk.items[i]
                 let d = Int(work.direction)
-                if work.closedLoop {
+                switch work.kind {
+                case .write:
                     sim.run(until: SimTime(nanoseconds: work.time))
                     let c = directions[d].connection ?? newConnection(d, configuration: options.closedLoopTCP!, at: work.time)
                     if sim.write(c, size: Int(work.tcpWrite)) {
@@ -232,14 +258,39 @@ struct Feeder {
                     } else {
                         notReplayed["TCP send buffer full (the application would block)", default: 0] += 1
                     }
-                } else {
+                case .send:
                     let known = flowOfDirection[d]
                     let flow = known >= 0 ? FlowID(index: known) : newFlow(d)
                     sim.run(until: SimTime(nanoseconds: work.time))
                     sim.send(flow: flow, size: Int(work.size), dontFragment: work.dontFragment)
                     replayed += 1
+                case .newFlow:
+                    if work.time >= 0 { sim.run(until: SimTime(nanoseconds: work.time)) }
+                    _ = newFlow(d)
+                    continue
+                case .arrival, .drop:
+                    let flow = FlowID(index: flowOfDirection[d])
+                    if work.counts {
+                        sim.countSent(flow: flow, size: Int(work.datagramSize))
+                        replayed += 1
+                    }
+                    var record: UInt32 = 0
+                    if work.datagram != 0 {
+                        var entry = datagrams[work.datagram] ?? (sim.beginDatagram(size: Int(work.datagramSize), fragments: Int(work.fragments)), Int(work.fragments))
+                        record = entry.record
+                        entry.left -= 1
+                        datagrams[work.datagram] = entry.left > 0 ? entry : nil
+                    }
+                    if work.kind == .arrival {
+                        sim.arrive(flow: flow, size: Int(work.size), sequence: work.sequence, created: work.time, dontFragment: work.dontFragment,
+                                   datagram: record, on: uplinks[Int(work.sender)], at: work.arrival)
+                    } else {
+                        sim.recordHostDrop(flow: flow, size: Int(work.size), sequence: work.sequence, created: work.time,
+                                           dontFragment: work.dontFragment, datagram: record, reason: DropReason(rawValue: work.reason)!,
+                                           tooBig: work.tooBig, at: work.time)
+                    }
                 }
-                last = work.time
+                last = max(last, work.time)
             }
             let isLast = chunk.isLast
             pipe.release(chunk)
@@ -248,6 +299,8 @@ struct Feeder {
         }
         done.wait()
         source = job.source
+        for sender in job.source.senders { sim.adoptUplink(sender) }
+        job.source.freeQueues()
         if let fatal = job.source.fatal { throw fatal }
         return SimTime(nanoseconds: last)
     }
@@ -293,6 +346,7 @@ struct Feeder {
         r.malformedFrames = source.malformedFrames
         r.recordFaults = source.recordFaults
         r.recordFaultCount = source.recordFaultCount
+        r.uplinksOnReader = uplinks.count
         return r
     }
 }
