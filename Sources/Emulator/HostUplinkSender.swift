@@ -9,8 +9,8 @@ import PacketWire
 /// changes during the run (``Simulation/delegateUplink(of:)`` checks what it
 /// can and forbids the rest): a packet's fate on the link depends only on
 /// the packets sent before it. The simulation then takes each packet at its
-/// arrival at the far end (``Simulation/arrive(flow:size:sequence:created:dontFragment:datagram:on:at:)``)
-/// or records its drop (``Simulation/recordHostDrop(flow:size:sequence:created:dontFragment:datagram:reason:tooBig:at:)``), and at the end takes the counters
+/// arrival at the far end (``Simulation/arrive(flow:size:sequence:created:dontFragment:datagram:sentSize:on:at:)``)
+/// or records its drop (``Simulation/recordHostDrop(flow:size:sequence:created:dontFragment:datagram:sentSize:reason:tooBig:at:)``), and at the end takes the counters
 /// back (``Simulation/adoptUplink(_:)``).
 public struct HostUplinkSender: @unchecked Sendable {
     public let link: LinkID
@@ -128,6 +128,7 @@ struct TransmissionRing {
 
     var firstEnd: Int64? { count > 0 ? ends[head] : nil }
 
+    @inline(__always)
     mutating func append(end: Int64, wire: Int) {
         if count == capacity { grow() }
         let i = (head &+ count) & (capacity &- 1)
@@ -137,6 +138,7 @@ struct TransmissionRing {
     }
 
     /// Removes the oldest entry and returns its wire bytes.
+    @inline(__always)
     mutating func removeFirst() -> Int {
         let w = wires[head]
         head = (head &+ 1) & (capacity &- 1)

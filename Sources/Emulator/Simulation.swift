@@ -817,9 +817,8 @@ public final class Simulation {
     /// too), an MSS clamp (it would change the sizes sent), or an uplink
     /// that is down, lossy, jittered, filtered, tapped, metered or already
     /// used. Until ``adoptUplink(_:)``, the link must not change (a
-    /// precondition), its packets enter through ``arrive(flow:size:sequence:created:dontFragment:datagram:on:at:)``
-    /// and ``recordHostDrop(flow:size:sequence:created:dontFragment:datagram:reason:tooBig:at:)``,
-    /// and ``countSent(flow:size:)`` counts what the host sent.
+    /// precondition), and its packets enter through ``arrive(flow:size:sequence:created:dontFragment:datagram:sentSize:on:at:)``
+    /// and ``recordHostDrop(flow:size:sequence:created:dontFragment:datagram:sentSize:reason:tooBig:at:)``.
     public func delegateUplink(of host: NodeID) -> HostUplinkSender? {
         guard sources.isEmpty, tcp.isEmpty, !nodes.elements.contains(where: { $0.mssClamp != nil }) else { return nil }
         let l = Int(nodes[Int(host.index)].uplink)
@@ -846,12 +845,13 @@ public final class Simulation {
         sender.free()
     }
 
-    /// Counts one packet (datagram) `flow`'s host sent on a delegated uplink.
-    public func countSent(flow: FlowID, size: Int) {
-        let f = Int(flow.index)
-        flows[f].nextSequence &+= 1
-        flows[f].statistics.sent &+= 1
-        flows[f].statistics.bytesSent &+= UInt64(size)
+    /// Counts one packet (a datagram, `size` bytes) as sent by flow `f`'s host.
+    @inline(__always)
+    private func countSent(flow f: Int, size: Int) {
+        let flow = flows.base + f
+        flow.pointee.nextSequence &+= 1
+        flow.pointee.statistics.sent &+= 1
+        flow.pointee.statistics.bytesSent &+= UInt64(size)
     }
 
     /// A fragment record for a datagram a delegated uplink fragmented.
@@ -872,9 +872,13 @@ public final class Simulation {
     /// A packet sent on a delegated uplink arrives at the link's far end at
     /// `time`: the events before it run first (as the heap would order them),
     /// then the arrival itself, as ``run(until:)`` would handle it.
+    ///
+    /// `sentSize` is the size the packet counts for in the flow's packets
+    /// sent (the whole datagram's, on its first fragment; 0 on the others).
     public func arrive(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
-                       on link: LinkID, at time: Int64) {
+                       sentSize: Int, on link: LinkID, at time: Int64) {
         let l = Int(link.index)
+        if sentSize > 0 { countSent(flow: Int(flow.index), size: sentSize) }
         run(before: time, order: EventHeap.order(.link, l))
         now = SimTime(nanoseconds: time)
         eventsProcessed &+= 1
@@ -887,9 +891,10 @@ public final class Simulation {
     /// (the link's own counters are the sender's): the events up to `time`
     /// run first, as they did before a ``send(flow:size:dontFragment:)``.
     public func recordHostDrop(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
-                               reason: DropReason, tooBig: Bool, at time: Int64) {
+                               sentSize: Int, reason: DropReason, tooBig: Bool, at time: Int64) {
         run(until: SimTime(nanoseconds: time))
         let f = Int(flow.index)
+        if sentSize > 0 { countSent(flow: f, size: sentSize) }
         if tooBig { flows[f].statistics.icmpTooBigSent &+= 1 }
         drop(hostPacket(flow: f, size: size, sequence: sequence, created: created, dontFragment: dontFragment, datagram: datagram),
              reason, link: -1, now: time)

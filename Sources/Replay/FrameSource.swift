@@ -148,7 +148,9 @@ struct FrameSource {
                         // simulation run to the previous packet's time.
                         immediate.append(ReplayWork(time: previousSend, size: 0, direction: Int32(d), kind: .newFlow, dontFragment: false))
                     }
-                    release(before: t, into: &chunk, pipe)
+                    // Releasing every 64 packets is as exact as every one:
+                    // whatever comes later comes at `t` or after.
+                    if packetIndex & 63 == 0 { release(before: t, into: &chunk, pipe) }
                     sendOnUplink(work, into: &chunk, pipe)
                     previousSend = t
                 }
@@ -253,22 +255,35 @@ struct FrameSource {
     mutating func release(before time: Int64?, into chunk: inout WorkChunk, _ pipe: ChunkPipe) {
         let limit = time ?? .max
         while true {
-            var bestQueue = -1  // -1: immediate; k: pending[k]
+            // The queue with the least head, and the least head of the others.
+            var best = -1  // -1: immediate; k: pending[k]
             var bestTime = immediate.isEmpty ? Int64.max : immediate.headTime
             var bestOrder = UInt64.max
+            var nextTime = Int64.max, nextOrder = UInt64.max
             for k in 0..<pendingCount where !pending[k].isEmpty {
-                let arrival = pending[k].headArrival
-                let order = pending[k].order
+                let arrival = pending[k].headArrival, order = pending[k].order
                 if arrival < bestTime || (arrival == bestTime && order < bestOrder) {
-                    bestQueue = k
-                    bestTime = arrival
-                    bestOrder = order
+                    if best != -1 || !immediate.isEmpty { (nextTime, nextOrder) = (bestTime, bestOrder) }
+                    (best, bestTime, bestOrder) = (k, arrival, order)
+                } else if arrival < nextTime || (arrival == nextTime && order < nextOrder) {
+                    (nextTime, nextOrder) = (arrival, order)
                 }
             }
-            if bestQueue == -1 && immediate.isEmpty { return }
-            if bestTime >= limit && time != nil { return }
-            let item = bestQueue == -1 ? immediate.removeFirst() : pending[bestQueue].removeFirst()
-            FrameSource.push(item, into: &chunk, pipe)
+            if best == -1 && immediate.isEmpty { return }
+            if time != nil && bestTime >= limit { return }
+            if best == -1 {
+                FrameSource.push(immediate.removeFirst(), into: &chunk, pipe)
+                continue
+            }
+            // Take that queue's items while they stay first: before the
+            // others' heads and before `time`.
+            repeat {
+                FrameSource.push(pending[best].removeFirst(), into: &chunk, pipe)
+                if pending[best].isEmpty { break }
+                let arrival = pending[best].headArrival
+                if time != nil && arrival >= limit { break }
+                if arrival > nextTime || (arrival == nextTime && bestOrder > nextOrder) { break }
+            } while true
         }
     }
 

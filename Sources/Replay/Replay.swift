@@ -270,10 +270,8 @@ struct Feeder {
                     continue
                 case .arrival, .drop:
                     let flow = FlowID(index: flowOfDirection[d])
-                    if work.counts {
-                        sim.countSent(flow: flow, size: Int(work.datagramSize))
-                        replayed += 1
-                    }
+                    let sentSize = work.counts ? Int(work.datagramSize) : 0
+                    if work.counts { replayed += 1 }
                     var record: UInt32 = 0
                     if work.datagram != 0 {
                         var entry = datagrams[work.datagram] ?? (sim.beginDatagram(size: Int(work.datagramSize), fragments: Int(work.fragments)), Int(work.fragments))
@@ -283,10 +281,11 @@ struct Feeder {
                     }
                     if work.kind == .arrival {
                         sim.arrive(flow: flow, size: Int(work.size), sequence: work.sequence, created: work.time, dontFragment: work.dontFragment,
-                                   datagram: record, on: uplinks[Int(work.sender)], at: work.arrival)
+                                   datagram: record, sentSize: sentSize, on: uplinks[Int(work.sender)], at: work.arrival)
                     } else {
                         sim.recordHostDrop(flow: flow, size: Int(work.size), sequence: work.sequence, created: work.time,
-                                           dontFragment: work.dontFragment, datagram: record, reason: DropReason(rawValue: work.reason)!,
+                                           dontFragment: work.dontFragment, datagram: record, sentSize: sentSize,
+                                           reason: DropReason(rawValue: work.reason)!,
                                            tooBig: work.tooBig, at: work.time)
                     }
                 }
