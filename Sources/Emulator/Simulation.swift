@@ -874,11 +874,11 @@ public final class Simulation {
     /// then the arrival itself, as ``run(until:)`` would handle it.
     ///
     /// `sentSize` is the size the packet counts for in the flow's packets
-    /// sent (the whole datagram's, on its first fragment; 0 on the others).
+    /// sent (the whole datagram's, on its first fragment; nil on the others).
     public func arrive(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
-                       sentSize: Int, on link: LinkID, at time: Int64) {
+                       sentSize: Int?, on link: LinkID, at time: Int64) {
         let l = Int(link.index)
-        if sentSize > 0 { countSent(flow: Int(flow.index), size: sentSize) }
+        if let sentSize { countSent(flow: Int(flow.index), size: sentSize) }
         run(before: time, order: EventHeap.order(.link, l))
         now = SimTime(nanoseconds: time)
         eventsProcessed &+= 1
@@ -891,10 +891,10 @@ public final class Simulation {
     /// (the link's own counters are the sender's): the events up to `time`
     /// run first, as they did before a ``send(flow:size:dontFragment:)``.
     public func recordHostDrop(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
-                               sentSize: Int, reason: DropReason, tooBig: Bool, at time: Int64) {
+                               sentSize: Int?, reason: DropReason, tooBig: Bool, at time: Int64) {
         run(until: SimTime(nanoseconds: time))
         let f = Int(flow.index)
-        if sentSize > 0 { countSent(flow: f, size: sentSize) }
+        if let sentSize { countSent(flow: f, size: sentSize) }
         if tooBig { flows[f].statistics.icmpTooBigSent &+= 1 }
         drop(hostPacket(flow: f, size: size, sequence: sequence, created: created, dontFragment: dontFragment, datagram: datagram),
              reason, link: -1, now: time)

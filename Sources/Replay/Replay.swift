@@ -270,7 +270,7 @@ struct Feeder {
                     continue
                 case .arrival, .drop:
                     let flow = FlowID(index: flowOfDirection[d])
-                    let sentSize = work.counts ? Int(work.datagramSize) : 0
+                    let sentSize: Int? = work.counts ? Int(work.datagramSize) : nil
                     if work.counts { replayed += 1 }
                     var record: UInt32 = 0
                     if work.datagram != 0 {

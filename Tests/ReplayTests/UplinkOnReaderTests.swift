@@ -119,3 +119,21 @@ import Testing
         #expect(tapped.uplinksOnReader == untapped.uplinksOnReader - 1)  // every host's but on-prem's, which is tapped
     }
 }
+
+/// The same sameness on every valid capture of ../shared/captures: real
+/// traffic has what made-up captures lack (IP lengths of 0 from segmentation
+/// offload, odd link types, both directions at once).
+@Suite struct SharedCapturesUplinkOnReaderTests {
+    @Test("a shared capture gives the same results with the uplinks on the reader",
+          .enabled(if: TestPaths.sharedCaptures != nil, Comment(rawValue: TestPaths.sharedAbsentMessage)),
+          arguments: SharedCaptureReplayTests.valid.map(\.file))
+    func sameResults(_ file: String) throws {
+        let entry = SharedCaptureReplayTests.valid.first { $0.file == file }!
+        var options = ReplayOptions(scenario: Preset.recommended.scenario)
+        options.scenario.failures = [FailureSpec(kind: .silent, target: "dx1", at: .milliseconds(50), duration: .milliseconds(500))]
+        options.pacing = .packetsPerSecond(20_000)
+        let (on, off) = try UplinkOnReaderTests.bothWays(entry.path, options)
+        #expect(on.run.accountingViolations == 0, "\(file)")
+        #expect(UplinkOnReaderTests.fingerprint(on) == UplinkOnReaderTests.fingerprint(off), "\(file)")
+    }
+}
