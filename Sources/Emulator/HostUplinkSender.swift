@@ -80,7 +80,7 @@ public struct HostUplinkSender: @unchecked Sendable {
             pending.removeAll()
             queuedBytes = 0
         } else {
-            while let end = pending.firstEnd, end <= t { queuedBytes &-= pending.removeFirst() }
+            while pending.count > 0 && pending.headEnd <= t { queuedBytes &-= pending.removeFirst() }
         }
         let wire = size &+ configuration.overhead(forSize: size)
         let serialisation = (Int64(wire) &* picosecondsPerByte &+ 999) / 1000
@@ -126,7 +126,8 @@ struct TransmissionRing {
     private var head = 0
     private(set) var count = 0
 
-    var firstEnd: Int64? { count > 0 ? ends[head] : nil }
+    /// The oldest entry's end of transmission (the ring must not be empty).
+    @inline(__always) var headEnd: Int64 { ends[head] }
 
     @inline(__always)
     mutating func append(end: Int64, wire: Int) {

@@ -192,6 +192,7 @@ struct FrameSource {
 
     /// Sends a packet on its host's uplink here (its fates wait in the
     /// queues), or queues it for the simulation to send.
+    @inline(__always)
     mutating func sendOnUplink(_ work: ReplayWork, into chunk: inout WorkChunk, _ pipe: ChunkPipe) {
         let d = Int(work.direction)
         let k = Int(senderOfDirection[d])
@@ -226,6 +227,7 @@ struct FrameSource {
 
     /// Queues a packet's (or fragment's) fate on uplink `k`: an arrival
     /// waits by its arrival time, a drop by its send time.
+    @inline(__always)
     private mutating func place(_ work: ReplayWork, _ fate: HostUplinkSender.Fate, sender k: Int) {
         var item = work
         switch fate {
