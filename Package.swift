@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // dxemu: a packet-level data-plane emulator for AWS Direct Connect / VPN failover.
 //
-// Modules depend one way (see docs/ARCHITECTURE.md):
+// Modules depend one way (see "Layout" in README.md):
 //   PacketWire, RouteLookup            leaves, no dependencies
 //   Capture        -> CPcap, PacketWire
 //   Inspect        -> Capture, PacketWire
