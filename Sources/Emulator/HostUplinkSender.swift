@@ -18,12 +18,9 @@ public struct HostUplinkSender: @unchecked Sendable {
     /// the lower order runs first.
     public let arrivalOrder: UInt64
     let configuration: LinkConfiguration
-    let picosecondsPerByte: Int64
-    let packetSpacing: Int64
-    var lastTransmitted: Int64 = 0
-    var lastArrival: Int64 = 0
-    /// Ends of transmission and wire sizes of the packets not yet transmitted, FIFO.
-    var pending = TransmissionRing()
+    var egress: Egress
+    /// The packets not yet transmitted, FIFO.
+    var pending = RingBuffer<Transmission>()
     var queuedBytes = 0
     var statistics = LinkStatistics()
     var series: BinnedCounters
@@ -32,8 +29,7 @@ public struct HostUplinkSender: @unchecked Sendable {
         self.link = link
         arrivalOrder = EventHeap.order(.link, Int(link.index))
         self.configuration = configuration
-        picosecondsPerByte = Channel.picoseconds(configuration.bandwidth)
-        packetSpacing = Channel.spacing(configuration.packetsPerSecond)
+        egress = Egress(configuration)
         series = BinnedCounters(binWidth: binWidth)
     }
 
@@ -76,100 +72,37 @@ public struct HostUplinkSender: @unchecked Sendable {
 
     /// ``Simulation``'s enqueue for this link (no loss model, no jitter, no tap).
     private mutating func enqueue(size: Int, at t: Int64) -> Fate {
-        if lastTransmitted <= t {
+        if egress.lastTransmitted <= t {
             pending.removeAll()
             queuedBytes = 0
         } else {
-            while pending.count > 0 && pending.headEnd <= t { queuedBytes &-= pending.removeFirst() }
+            while !pending.isEmpty && pending.first.pointee.end <= t { queuedBytes &-= pending.removeFirst().wire }
         }
         let wire = size &+ configuration.overhead(forSize: size)
-        let serialisation = (Int64(wire) &* picosecondsPerByte &+ 999) / 1000
+        let serialisation = egress.serialisation(wire: wire)
         let queued = pending.count
-        if queued >= configuration.queuePackets || queuedBytes &+ wire > configuration.queueBytes {
-            let reason: DropReason = packetSpacing > serialisation ? .ppsLimit : .queueFull
-            recordLinkDrop(reason, at: t)
-            return .dropped(reason)
+        if let refusal = egress.refusal(wire: wire, serialisation: serialisation, queued: queued, queuedBytes: queuedBytes, limits: configuration) {
+            recordLinkDrop(refusal, at: t)
+            return .dropped(refusal)
         }
-        let start = max(t, lastTransmitted)
-        let transmitted = start &+ max(serialisation, packetSpacing)
-        let arrival = max(transmitted &+ configuration.delay.nanoseconds, lastArrival)
-        lastTransmitted = transmitted
-        lastArrival = arrival
+        let (start, transmitted, arrival) = egress.take(serialisation: serialisation, at: t, delay: configuration.delay.nanoseconds)
         queuedBytes &+= wire
-        pending.append(end: transmitted, wire: wire)
-        let waited = start &- t
-        statistics.queueDelaySum &+= waited
-        if waited > statistics.queueDelayMax { statistics.queueDelayMax = waited }
-        if queuedBytes > statistics.maxQueueBytes { statistics.maxQueueBytes = queuedBytes }
-        series.advance(to: t)
-        series.packets &+= 1
-        series.bytes &+= UInt64(wire)
-        series.innerBytes &+= UInt64(size)
-        if queued &+ 1 > series.binQueueMax { series.binQueueMax = queued &+ 1 }
+        pending.append(Transmission(end: transmitted, wire: wire))
+        Egress.countTaken(size: size, wire: wire, waited: start &- t, queued: queued &+ 1, queuedBytes: queuedBytes, at: t,
+                          statistics: &statistics, series: &series)
         return .arrives(at: arrival)
     }
 
     private mutating func recordLinkDrop(_ reason: DropReason, at t: Int64) {
-        statistics.drops.increment(reason)
-        series.advance(to: t)
-        series.drops.increment(reason)
+        Egress.countDropped(reason, at: t, statistics: &statistics, series: &series)
     }
 
     func free() { pending.free() }
 }
 
-/// A growable FIFO of (end of transmission, wire bytes), in manual memory.
-struct TransmissionRing {
-    private var ends = UnsafeMutablePointer<Int64>.allocate(capacity: 64)
-    private var wires = UnsafeMutablePointer<Int>.allocate(capacity: 64)
-    private var capacity = 64
-    private var head = 0
-    private(set) var count = 0
-
-    /// The oldest entry's end of transmission (the ring must not be empty).
-    @inline(__always) var headEnd: Int64 { ends[head] }
-
-    @inline(__always)
-    mutating func append(end: Int64, wire: Int) {
-        if count == capacity { grow() }
-        let i = (head &+ count) & (capacity &- 1)
-        ends[i] = end
-        wires[i] = wire
-        count &+= 1
-    }
-
-    /// Removes the oldest entry and returns its wire bytes.
-    @inline(__always)
-    mutating func removeFirst() -> Int {
-        let w = wires[head]
-        head = (head &+ 1) & (capacity &- 1)
-        count &-= 1
-        return w
-    }
-
-    mutating func removeAll() {
-        head = 0
-        count = 0
-    }
-
-    private mutating func grow() {
-        let fresh = capacity * 2
-        let e = UnsafeMutablePointer<Int64>.allocate(capacity: fresh)
-        let w = UnsafeMutablePointer<Int>.allocate(capacity: fresh)
-        for k in 0..<count {
-            e[k] = ends[(head + k) & (capacity - 1)]
-            w[k] = wires[(head + k) & (capacity - 1)]
-        }
-        ends.deallocate()
-        wires.deallocate()
-        ends = e
-        wires = w
-        capacity = fresh
-        head = 0
-    }
-
-    func free() {
-        ends.deallocate()
-        wires.deallocate()
-    }
+/// A packet on a delegated uplink not yet transmitted: when its
+/// transmission ends, and its bytes on the wire.
+struct Transmission {
+    var end: Int64
+    var wire: Int
 }

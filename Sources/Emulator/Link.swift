@@ -87,6 +87,89 @@ public struct LinkStatistics: Sendable, Equatable {
     public init() {}
 }
 
+/// The sending side every link has, whoever drives it (the ``Simulation``
+/// for its channels, a ``HostUplinkSender`` for a host uplink a replay's
+/// reader thread sends on): serialisation at the link's rate or the rate
+/// cap's spacing, the drop-tail rule, FIFO transmission and arrival times,
+/// and the counters of each packet taken or refused.
+struct Egress {
+    /// Picoseconds per byte at the configured rate (serialisation without a division).
+    private(set) var picosecondsPerByte: Int64 = 0
+    /// Minimum spacing of packets under the packet-rate cap, or 0.
+    private(set) var packetSpacing: Int64 = 0
+    /// When the last queued packet finishes transmission, and its arrival.
+    var lastTransmitted: Int64 = 0
+    var lastArrival: Int64 = 0
+
+    init(_ configuration: LinkConfiguration) { setRates(configuration) }
+
+    mutating func setRates(_ configuration: LinkConfiguration) {
+        picosecondsPerByte = Egress.picoseconds(configuration.bandwidth)
+        packetSpacing = Egress.spacing(configuration.packetsPerSecond)
+    }
+
+    /// Nanoseconds between packets under a rate cap, rounded up so the cap is never exceeded.
+    static func spacing(_ packetsPerSecond: Int?) -> Int64 {
+        guard let pps = packetsPerSecond, pps > 0 else { return 0 }
+        return (1_000_000_000 + Int64(pps) - 1) / Int64(pps)
+    }
+
+    static func picoseconds(_ rate: BitRate) -> Int64 {
+        (8_000_000_000_000 + rate.bitsPerSecond / 2) / max(rate.bitsPerSecond, 1)
+    }
+
+    /// Nanoseconds to put `wire` bytes on the link, rounded up.
+    @inline(__always)
+    func serialisation(wire: Int) -> Int64 { (Int64(wire) &* picosecondsPerByte &+ 999) / 1000 }
+
+    /// Why a queue holding `queued` packets of `queuedBytes` refuses `wire`
+    /// more bytes (drop-tail on either limit; `ppsLimit` when the rate cap,
+    /// not the bandwidth, is what holds packets back), or nil.
+    @inline(__always)
+    func refusal(wire: Int, serialisation: Int64, queued: Int, queuedBytes: Int, limits: LinkConfiguration) -> DropReason? {
+        guard queued >= limits.queuePackets || queuedBytes &+ wire > limits.queueBytes else { return nil }
+        return packetSpacing > serialisation ? .ppsLimit : .queueFull
+    }
+
+    /// Takes a packet offered at `t`: it starts when the link is free, takes
+    /// its serialisation (or the rate cap's spacing), arrives `delay` later,
+    /// never before the packet ahead of it (FIFO).
+    @inline(__always)
+    mutating func take(serialisation: Int64, at t: Int64, delay: Int64) -> (start: Int64, transmitted: Int64, arrival: Int64) {
+        let start = max(t, lastTransmitted)
+        let transmitted = start &+ max(serialisation, packetSpacing)
+        let arrival = max(transmitted &+ delay, lastArrival)
+        lastTransmitted = transmitted
+        lastArrival = arrival
+        return (start, transmitted, arrival)
+    }
+
+    /// The counters of a packet taken at `t` after waiting `waited`, with
+    /// `queued` packets and `queuedBytes` bytes in the queue counting it.
+    @inline(__always)
+    static func countTaken(size: Int, wire: Int, waited: Int64, queued: Int, queuedBytes: Int, at t: Int64,
+                           statistics: inout LinkStatistics, series: inout BinnedCounters) {
+        // Packets and bytes sent and the longest queue are the series' own
+        // running totals and bin maxima (see `Simulation.statistics(of:)`).
+        statistics.queueDelaySum &+= waited
+        if waited > statistics.queueDelayMax { statistics.queueDelayMax = waited }
+        if queuedBytes > statistics.maxQueueBytes { statistics.maxQueueBytes = queuedBytes }
+        series.advance(to: t)
+        series.packets &+= 1
+        series.bytes &+= UInt64(wire)
+        series.innerBytes &+= UInt64(size)
+        if queued > series.binQueueMax { series.binQueueMax = queued }
+    }
+
+    /// The link's counters of a packet it dropped at `t`.
+    @inline(__always)
+    static func countDropped(_ reason: DropReason, at t: Int64, statistics: inout LinkStatistics, series: inout BinnedCounters) {
+        statistics.drops.increment(reason)
+        series.advance(to: t)
+        series.drops.increment(reason)
+    }
+}
+
 /// One direction of a link: its configuration, state, the FIFO of packets in
 /// flight (a ring buffer reused for the whole run: no allocation per packet),
 /// and its counters.
@@ -96,17 +179,11 @@ struct Channel {
     let to: Int32
     var configuration: LinkConfiguration
     var state: LinkState = .up
-    /// Picoseconds per byte at the configured rate (serialisation without a division).
-    var picosecondsPerByte: Int64
-    /// Minimum spacing of packets under the packet-rate cap, or 0.
-    var packetSpacing: Int64
+    var egress: Egress
     var loss: LossState
     var jitterRandom: SeededGenerator
-    /// When the last queued packet finishes transmission, and its arrival.
-    var lastTransmitted: Int64 = 0
-    var lastArrival: Int64 = 0
     /// Ring of packets in flight, ordered by arrival (= by transmission).
-    var ring = PacketRing()
+    var ring = RingBuffer<InFlight>()
     /// Entries at the head of the ring whose transmission is over (propagating).
     var sentPrefix = 0
     var queuedBytes = 0
@@ -137,8 +214,7 @@ struct Channel {
         self.from = from
         self.to = to
         self.configuration = configuration
-        picosecondsPerByte = Channel.picoseconds(configuration.bandwidth)
-        packetSpacing = Channel.spacing(configuration.packetsPerSecond)
+        egress = Egress(configuration)
         loss = LossState(model: configuration.loss, random: random.derived(1))
         jitterRandom = random.derived(2)
         refreshPlainSend()
@@ -149,20 +225,9 @@ struct Channel {
         peeringSend = state != .down && peering != nil && loss.model == .none
     }
 
-    /// Nanoseconds between packets under a rate cap, rounded up so the cap is never exceeded.
-    static func spacing(_ packetsPerSecond: Int?) -> Int64 {
-        guard let pps = packetsPerSecond, pps > 0 else { return 0 }
-        return (1_000_000_000 + Int64(pps) - 1) / Int64(pps)
-    }
-
-    static func picoseconds(_ rate: BitRate) -> Int64 {
-        (8_000_000_000_000 + rate.bitsPerSecond / 2) / max(rate.bitsPerSecond, 1)
-    }
-
     mutating func reconfigure(_ configuration: LinkConfiguration) {
         self.configuration = configuration
-        picosecondsPerByte = Channel.picoseconds(configuration.bandwidth)
-        packetSpacing = Channel.spacing(configuration.packetsPerSecond)
+        egress.setRates(configuration)
         loss.model = configuration.loss
         refreshPlainSend()
     }
@@ -170,7 +235,7 @@ struct Channel {
     /// Moves packets whose transmission ended by `now` out of the queue count.
     @inline(__always)
     mutating func advance(to now: Int64) {
-        if lastTransmitted <= now {
+        if egress.lastTransmitted <= now {
             // Everything has left: the usual case on a link that keeps up.
             sentPrefix = ring.count
             queuedBytes = 0
@@ -186,55 +251,6 @@ struct Channel {
 
     /// Packets waiting or being transmitted.
     @inline(__always) var queuedPackets: Int { ring.count &- sentPrefix }
-}
-
-/// A growable ring buffer of ``InFlight`` values (manual memory: the
-/// ``Simulation`` frees it).
-struct PacketRing {
-    var buffer = UnsafeMutablePointer<InFlight>.allocate(capacity: 64)
-    var capacity = 64
-    var head = 0
-    var count = 0
-
-    @inline(__always)
-    subscript(offset: Int) -> InFlight {
-        get { buffer[(head &+ offset) & (capacity &- 1)] }
-    }
-
-    @inline(__always)
-    mutating func append(_ entry: InFlight) {
-        if count == capacity { grow() }
-        buffer[(head &+ count) & (capacity &- 1)] = entry
-        count &+= 1
-    }
-
-    /// The oldest entry, in place (the ring must not be empty).
-    @inline(__always)
-    var first: UnsafeMutablePointer<InFlight> { buffer + head }
-
-    /// Forgets the oldest entry (the ring must not be empty).
-    @inline(__always)
-    mutating func discardFirst() {
-        head = (head &+ 1) & (capacity &- 1)
-        count &-= 1
-    }
-
-    mutating func removeAll() {
-        head = 0
-        count = 0
-    }
-
-    private mutating func grow() {
-        let fresh = capacity * 2
-        let new = UnsafeMutablePointer<InFlight>.allocate(capacity: fresh)
-        for i in 0..<count { new[i] = self[i] }
-        buffer.deallocate()
-        buffer = new
-        capacity = fresh
-        head = 0
-    }
-
-    func free() { buffer.deallocate() }
 }
 
 /// What a VPC peering connection lets through: packets whose source is in the

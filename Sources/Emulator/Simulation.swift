@@ -262,10 +262,14 @@ public final class Simulation {
     public func send(flow: FlowID, size: Int, dontFragment: Bool) {
         let f = Int(flow.index)
         let flags = flows[f].packetFlags
-        flows[f].packetFlags = dontFragment || flags & Packet.Flag.ipv6 != 0
-            ? flags | Packet.Flag.dontFragment : flags & ~Packet.Flag.dontFragment
+        flows[f].packetFlags = Simulation.flags(flags, dontFragment: dontFragment)
         emit(flow: f, size: size, at: now.nanoseconds)
         flows[f].packetFlags = flags
+    }
+
+    /// A flow's packet flags with the DF bit a replayed packet had (IPv6 keeps DF).
+    static func flags(_ flags: UInt8, dontFragment: Bool) -> UInt8 {
+        dontFragment || flags & Packet.Flag.ipv6 != 0 ? flags | Packet.Flag.dontFragment : flags & ~Packet.Flag.dontFragment
     }
 
     /// Calls `tap` for every packet link `link` accepts for transmission, with
@@ -449,9 +453,7 @@ public final class Simulation {
         let flow = flows.base + f
         let size = min(requested, flow.pointee.sizeCap)
         let sequence = flow.pointee.nextSequence
-        flow.pointee.nextSequence &+= 1
-        flow.pointee.statistics.sent &+= 1
-        flow.pointee.statistics.bytesSent &+= UInt64(size)
+        countSent(flow: f, size: size)
         let packet = Packet(flow: UInt32(truncatingIfNeeded: f), size: UInt32(truncatingIfNeeded: size), sequence: sequence,
                             created: t, ttl: flow.pointee.ttl, flags: flow.pointee.packetFlags)
         let uplink = nodes[Int(flow.pointee.sourceNode)].uplink
@@ -460,6 +462,15 @@ public final class Simulation {
         } else {
             transmit(packet, on: Int(uplink), now: t)
         }
+    }
+
+    /// Counts one packet (a datagram, `size` bytes) as sent by flow `f`'s host.
+    @inline(__always)
+    private func countSent(flow f: Int, size: Int) {
+        let flow = flows.base + f
+        flow.pointee.nextSequence &+= 1
+        flow.pointee.statistics.sent &+= 1
+        flow.pointee.statistics.bytesSent &+= UInt64(size)
     }
 
     // MARK: - Forwarding
@@ -626,38 +637,23 @@ public final class Simulation {
         ch.pointee.advance(to: t)
         p.overhead = UInt16(truncatingIfNeeded: ch.pointee.configuration.overhead(forSize: Int(p.size)))
         let wire = Int(p.size) &+ Int(p.overhead)
-        let serialisation = (Int64(wire) &* ch.pointee.picosecondsPerByte &+ 999) / 1000
-        let spacing = ch.pointee.packetSpacing
+        let serialisation = ch.pointee.egress.serialisation(wire: wire)
         let queuedBytes = ch.pointee.queuedBytes
         let queued = ch.pointee.queuedPackets
-        if queued >= ch.pointee.configuration.queuePackets || queuedBytes &+ wire > ch.pointee.configuration.queueBytes {
-            drop(p, spacing > serialisation ? .ppsLimit : .queueFull, link: l, now: t)
+        if let refusal = ch.pointee.egress.refusal(wire: wire, serialisation: serialisation, queued: queued, queuedBytes: queuedBytes,
+                                                   limits: ch.pointee.configuration) {
+            drop(p, refusal, link: l, now: t)
             return
         }
-        let start = max(t, ch.pointee.lastTransmitted)
-        let transmitted = start &+ max(serialisation, spacing)
-        var arrival = transmitted &+ ch.pointee.configuration.delay.nanoseconds
-        if ch.pointee.configuration.jitter.nanoseconds > 0 { arrival &+= jitter(on: l) }
-        arrival = max(arrival, ch.pointee.lastArrival)
-        ch.pointee.lastTransmitted = transmitted
-        ch.pointee.lastArrival = arrival
+        var delay = ch.pointee.configuration.delay.nanoseconds
+        if ch.pointee.configuration.jitter.nanoseconds > 0 { delay &+= jitter(on: l) }
+        let (start, transmitted, arrival) = ch.pointee.egress.take(serialisation: serialisation, at: t, delay: delay)
         ch.pointee.queuedBytes = queuedBytes &+ wire
         let wasEmpty = ch.pointee.ring.count == 0
         ch.pointee.ring.append(InFlight(packet: p, arrival: arrival, transmitted: transmitted))
         packetsInFlight &+= 1
-        let waited = start &- t
-        let queuedNow = queued &+ 1  // this packet included
-        // Packets and bytes sent and the longest queue are the series' own
-        // running totals and bin maxima (see `statistics(of:)`).
-        ch.pointee.statistics.queueDelaySum &+= waited
-        if waited > ch.pointee.statistics.queueDelayMax { ch.pointee.statistics.queueDelayMax = waited }
-        if queuedBytes &+ wire > ch.pointee.statistics.maxQueueBytes { ch.pointee.statistics.maxQueueBytes = queuedBytes &+ wire }
-        let series = linkSeries.base + l
-        series.pointee.advance(to: t)
-        series.pointee.packets &+= 1
-        series.pointee.bytes &+= UInt64(wire)
-        series.pointee.innerBytes &+= UInt64(p.size)
-        if queuedNow > series.pointee.binQueueMax { series.pointee.binQueueMax = queuedNow }
+        Egress.countTaken(size: Int(p.size), wire: wire, waited: start &- t, queued: queued &+ 1, queuedBytes: queuedBytes &+ wire, at: t,
+                          statistics: &ch.pointee.statistics, series: &(linkSeries.base + l).pointee)
         if wasEmpty { heap.push(.init(time: arrival, order: EventHeap.order(.link, l))) }
         if ch.pointee.tapped { tap(p, on: l, at: start) }
     }
@@ -782,11 +778,7 @@ public final class Simulation {
 
     @inline(never)
     private func drop(_ p: Packet, _ reason: DropReason, link l: Int, now t: Int64) {
-        if l >= 0 {
-            channels[l].statistics.drops.increment(reason)
-            linkSeries[l].advance(to: t)
-            linkSeries[l].drops.increment(reason)
-        }
+        if l >= 0 { Egress.countDropped(reason, at: t, statistics: &channels[l].statistics, series: &linkSeries[l]) }
         if p.isICMPError { return }  // control messages are not flow traffic
         if p.datagram != 0 {
             let r = Int(p.datagram)
@@ -839,19 +831,9 @@ public final class Simulation {
         statistics.packetsDelivered = channels[l].statistics.packetsDelivered
         channels[l].statistics = statistics
         linkSeries[l] = sender.series
-        channels[l].lastTransmitted = sender.lastTransmitted
-        channels[l].lastArrival = sender.lastArrival
+        channels[l].egress = sender.egress
         channels[l].delegated = false
         sender.free()
-    }
-
-    /// Counts one packet (a datagram, `size` bytes) as sent by flow `f`'s host.
-    @inline(__always)
-    private func countSent(flow f: Int, size: Int) {
-        let flow = flows.base + f
-        flow.pointee.nextSequence &+= 1
-        flow.pointee.statistics.sent &+= 1
-        flow.pointee.statistics.bytesSent &+= UInt64(size)
     }
 
     /// A fragment record for a datagram a delegated uplink fragmented.
@@ -861,10 +843,8 @@ public final class Simulation {
 
     /// The packet as its host made it (the flags of ``send(flow:size:dontFragment:)``).
     private func hostPacket(flow f: Int, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32) -> Packet {
-        let flags = flows[f].packetFlags
-        let sent = dontFragment || flags & Packet.Flag.ipv6 != 0 ? flags | Packet.Flag.dontFragment : flags & ~Packet.Flag.dontFragment
         var p = Packet(flow: UInt32(truncatingIfNeeded: f), size: UInt32(truncatingIfNeeded: size), sequence: sequence,
-                       created: created, ttl: flows[f].ttl, flags: sent)
+                       created: created, ttl: flows[f].ttl, flags: Simulation.flags(flows[f].packetFlags, dontFragment: dontFragment))
         p.datagram = datagram
         return p
     }

@@ -9,7 +9,7 @@ struct ReplayWork {
     enum Kind: UInt8 {
         /// Run the simulation to `time`, then send the packet from its host.
         case send
-        /// Run to `time`, then hand `tcpWrite` bytes to the direction's TCP sender.
+        /// Run to `time`, then hand `size` bytes to the direction's TCP sender.
         case write
         /// The packet crossed its host's uplink (sent on the reader thread) and
         /// reaches the far end at `arrival`.
@@ -29,8 +29,6 @@ struct ReplayWork {
     var size: Int32
     /// Index of its direction (see ``DirectionPlan``).
     var direction: Int32
-    /// Closed-loop TCP: bytes the application writes (else 0).
-    var tcpWrite: Int32 = 0
     /// `arrival`, `drop`: the packet's sequence number in its flow.
     var sequence: UInt32 = 0
     /// The reader's number of a datagram the uplink fragmented (0: none),
@@ -63,8 +61,6 @@ struct DirectionPlan {
     /// reply, ...), for per-link captures; 0 for other protocols.
     var icmpType: UInt8 = 0
     var icmpCode: UInt8 = 0
-    /// The reader's uplink sender for the direction's host, or -1 (sent by the simulation).
-    var sender: Int8 = -1
 }
 
 /// A batch of work handed from the reader thread to the simulation thread.

@@ -35,13 +35,17 @@ struct FrameSource {
     /// Empty: every packet goes to the simulation in capture order.
     var senders: [HostUplinkSender] = []
     var senderOfSite: [Site: Int8] = [:]
-    /// With senders: per direction, the next sequence number; the work
-    /// waiting for its turn (the fates on each uplink by arrival time, the
-    /// rest by send time), released in the simulation's event order.
-    var sequences: [UInt32] = []
-    /// Per direction: its sender (or -1), and whether it is IPv6 (DF always).
-    var senderOfDirection: [Int8] = []
-    var ipv6OfDirection: [Bool] = []
+    /// With senders, per direction: what sending on its host's uplink needs.
+    struct UplinkDirection {
+        /// Its sender, or -1 (the simulation sends).
+        var sender: Int8
+        /// IPv6 (DF always).
+        var ipv6: Bool
+        var nextSequence: UInt32 = 0
+    }
+    var uplinkDirections: [UplinkDirection] = []
+    /// The work waiting for its turn (the fates on each uplink by arrival
+    /// time, the rest by send time), released in the simulation's event order.
     var immediate = WorkQueue(order: .max)
     /// One queue per sender, in manual memory (no copy-on-write check per packet).
     var pending = UnsafeMutablePointer<WorkQueue>.allocate(capacity: 4)
@@ -138,7 +142,6 @@ struct FrameSource {
                     let payload = FrameSource.tcpPayload(info, record.bytes)
                     guard payload > 0 else { skipped.tcpWithoutPayload += 1; continue }
                     work.kind = .write
-                    work.tcpWrite = Int32(size)
                 }
                 if senders.isEmpty {
                     FrameSource.push(work, into: &chunk, pipe)
@@ -169,7 +172,7 @@ struct FrameSource {
                 loopOffset &+= span &+ gap
             }
         }
-        release(before: nil, into: &chunk, pipe)
+        release(before: .max, into: &chunk, pipe)
     }
 
     /// Frees the work queues' storage (after the last chunk).
@@ -195,16 +198,16 @@ struct FrameSource {
     @inline(__always)
     mutating func sendOnUplink(_ work: ReplayWork, into chunk: inout WorkChunk, _ pipe: ChunkPipe) {
         let d = Int(work.direction)
-        let k = Int(senderOfDirection[d])
+        let k = Int(uplinkDirections[d].sender)
         guard k >= 0 else {
             immediate.append(work)
             return
         }
         let size = Int(work.size)
-        let fate = senders[k].send(size: size, dontFragment: work.dontFragment || ipv6OfDirection[d], at: work.time)
+        let fate = senders[k].send(size: size, dontFragment: work.dontFragment || uplinkDirections[d].ipv6, at: work.time)
         var item = work
-        item.sequence = sequences[d]
-        sequences[d] &+= 1
+        item.sequence = uplinkDirections[d].nextSequence
+        uplinkDirections[d].nextSequence &+= 1
         item.datagramSize = work.size
         item.fragments = 1
         item.counts = true
@@ -249,13 +252,12 @@ struct FrameSource {
         }
     }
 
-    /// Moves the waiting work whose time is before `time` (all of it when
-    /// nil) into the chunk, in the order the simulation's event heap would
+    /// Moves the waiting work whose time is before `limit` (all of it with
+    /// `.max`) into the chunk, in the order the simulation's event heap would
     /// take it: by time, then arrivals by their link's order, then the rest
-    /// (sent, dropped, new flows: after every event of their instant) in
-    /// the order they were made. Work made later comes at `time` or after.
-    mutating func release(before time: Int64?, into chunk: inout WorkChunk, _ pipe: ChunkPipe) {
-        let limit = time ?? .max
+    /// (sent, dropped, new flows: after every event of their instant) in the
+    /// order they were made. Work made later comes at `limit` or after.
+    mutating func release(before limit: Int64, into chunk: inout WorkChunk, _ pipe: ChunkPipe) {
         while true {
             // The queue with the least head, and the least head of the others.
             var best = -1  // -1: immediate; k: pending[k]
@@ -272,18 +274,18 @@ struct FrameSource {
                 }
             }
             if best == -1 && immediate.isEmpty { return }
-            if time != nil && bestTime >= limit { return }
+            if bestTime >= limit { return }
             if best == -1 {
                 FrameSource.push(immediate.removeFirst(), into: &chunk, pipe)
                 continue
             }
             // Take that queue's items while they stay first: before the
-            // others' heads and before `time`.
+            // others' heads and before `limit`.
             repeat {
                 FrameSource.push(pending[best].removeFirst(), into: &chunk, pipe)
                 if pending[best].isEmpty { break }
                 let arrival = pending[best].headArrival
-                if time != nil && arrival >= limit { break }
+                if arrival >= limit { break }
                 if arrival > nextTime || (arrival == nextTime && bestOrder > nextOrder) { break }
             } while true
         }
@@ -377,11 +379,8 @@ struct FrameSource {
         var plan = plan
         plan.icmpType = info.ip.icmpType
         plan.icmpCode = info.ip.icmpCode
-        plan.sender = senderOfSite[plan.from] ?? -1
         if !senders.isEmpty {
-            sequences.append(0)
-            senderOfDirection.append(plan.sender)
-            ipv6OfDirection.append(plan.mapped.ipVersion == 6)
+            uplinkDirections.append(UplinkDirection(sender: senderOfSite[plan.from] ?? -1, ipv6: plan.mapped.ipVersion == 6))
         }
         table.insert(original, flow: Int32(plans.count))
         plans.append(plan)
@@ -438,44 +437,21 @@ struct SkippedFrames {
     }
 }
 
-/// A FIFO of work items in a reused ring buffer (manual memory, freed by
-/// ``free()``).
+/// The work waiting for its turn in one queue, FIFO, with the heap order of
+/// the events its items become (ties at one instant). Manual memory, freed
+/// by ``free()``.
 struct WorkQueue {
-    /// Heap order of the events this queue's items become (ties at one instant).
     let order: UInt64
-    private var buffer = UnsafeMutablePointer<ReplayWork>.allocate(capacity: 1024)
-    private var capacity = 1024
-    private var head = 0
-    private(set) var count = 0
+    private var items = RingBuffer<ReplayWork>(capacity: 1024)
 
     init(order: UInt64) { self.order = order }
 
-    var isEmpty: Bool { count == 0 }
+    var isEmpty: Bool { items.isEmpty }
     /// The oldest item's send time and arrival (the queue must not be empty).
-    var headTime: Int64 { buffer[head].time }
-    var headArrival: Int64 { buffer[head].arrival }
+    var headTime: Int64 { items.first.pointee.time }
+    var headArrival: Int64 { items.first.pointee.arrival }
 
-    mutating func append(_ item: ReplayWork) {
-        if count == capacity { grow() }
-        (buffer + ((head &+ count) & (capacity &- 1))).initialize(to: item)
-        count &+= 1
-    }
-
-    mutating func removeFirst() -> ReplayWork {
-        let item = (buffer + head).move()
-        head = (head &+ 1) & (capacity &- 1)
-        count &-= 1
-        return item
-    }
-
-    private mutating func grow() {
-        let fresh = UnsafeMutablePointer<ReplayWork>.allocate(capacity: capacity * 2)
-        for k in 0..<count { (fresh + k).initialize(to: (buffer + ((head + k) & (capacity - 1))).move()) }
-        buffer.deallocate()
-        buffer = fresh
-        capacity *= 2
-        head = 0
-    }
-
-    func free() { buffer.deallocate() }
+    mutating func append(_ item: ReplayWork) { items.append(item) }
+    mutating func removeFirst() -> ReplayWork { items.removeFirst() }
+    func free() { items.free() }
 }

@@ -253,7 +253,7 @@ struct Feeder {
                 case .write:
                     sim.run(until: SimTime(nanoseconds: work.time))
                     let c = directions[d].connection ?? newConnection(d, configuration: options.closedLoopTCP!, at: work.time)
-                    if sim.write(c, size: Int(work.tcpWrite)) {
+                    if sim.write(c, size: Int(work.size)) {
                         written += 1
                     } else {
                         notReplayed["TCP send buffer full (the application would block)", default: 0] += 1
