@@ -38,6 +38,11 @@ struct PcapRecordStream {
     /// Bytes read from the file per `read(2)` at most. A record (at most the
     /// snap length, libpcap caps it at 262,144 bytes, plus its header) always fits.
     static let bufferBytes = 1 << 20
+    /// Bytes asked of one `read(2)`: much less than the buffer, so the bytes
+    /// streaming through stay a small part of the core's L2 cache (a read of
+    /// the whole megabyte evicted the replay's conversation table and link
+    /// state on every refill).
+    static let readBytes = 1 << 16
 
     @usableFromInline var buffer: UnsafeMutableRawPointer?
     @usableFromInline var start = 0
@@ -153,7 +158,7 @@ struct PcapRecordStream {
             end = unread
         }
         while !fileEnded && end < Self.bufferBytes {
-            let n = read(descriptor, buffer + end, Self.bufferBytes - end)
+            let n = read(descriptor, buffer + end, min(Self.bufferBytes - end, Self.readBytes))
             if n > 0 {
                 end += n
                 return true
