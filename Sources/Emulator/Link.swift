@@ -186,6 +186,13 @@ struct Channel {
     var ring = RingBuffer<InFlight>()
     /// Entries at the head of the ring whose transmission is over (propagating).
     var sentPrefix = 0
+    /// When the first entry after `sentPrefix` finishes transmission, or
+    /// earlier: transmission times never decrease along the link, so a value
+    /// read from an entry that has since left is still a lower bound. While
+    /// it is later than now the queue count cannot change, and ``advance(to:)``
+    /// need not read the ring (with a full queue that entry is thousands of
+    /// packets back and out of the cache).
+    var sendingUntil: Int64 = 0
     var queuedBytes = 0
     var statistics = LinkStatistics()
     /// VPC peering rule (AWS-FACTS §4.1): only traffic from `sources` to
@@ -241,9 +248,13 @@ struct Channel {
             queuedBytes = 0
             return
         }
+        if sendingUntil > now { return }
         while sentPrefix < ring.count {
             let entry = ring[sentPrefix]
-            if entry.transmitted > now { break }
+            if entry.transmitted > now {
+                sendingUntil = entry.transmitted
+                break
+            }
             queuedBytes &-= Int(entry.packet.size) &+ Int(entry.packet.overhead)
             sentPrefix &+= 1
         }
