@@ -5,7 +5,7 @@
 //   PacketWire, RouteLookup            leaves, no dependencies
 //   Capture        -> CPcap, PacketWire
 //   Inspect        -> Capture, PacketWire
-//   Emulator       -> PacketWire, RouteLookup, DeterministicRandom
+//   Emulator       -> PacketWire, RouteLookup, DeterministicRandom, CacheHints (C: a prefetch)
 //   ControlPlane   -> Emulator
 //   Scenario       -> ControlPlane + Yams (SecureCart designs, presets, YAML files, runs)
 //   Replay         -> Capture, Scenario (captured traffic through a design)
@@ -42,12 +42,13 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
+        .target(name: "CacheHints"),
         .target(name: "NetAddress"),
         .target(name: "DeterministicRandom"),
         .target(name: "PacketWire", dependencies: ["NetAddress"]),
         .target(name: "RouteLookup", dependencies: ["NetAddress"]),
         .target(name: "Capture", dependencies: ["CPcap", "PacketWire"]),
-        .target(name: "Emulator", dependencies: ["PacketWire", "RouteLookup", "NetAddress", "DeterministicRandom"]),
+        .target(name: "Emulator", dependencies: ["PacketWire", "RouteLookup", "NetAddress", "DeterministicRandom", "CacheHints"]),
         .target(name: "Inspect", dependencies: ["Capture", "PacketWire"]),
         .target(name: "ControlPlane", dependencies: ["Emulator", "NetAddress", "DeterministicRandom"]),
         .target(name: "Scenario", dependencies: ["Emulator", "ControlPlane", "PacketWire", "NetAddress", .product(name: "Yams", package: "Yams")]),

@@ -1,3 +1,4 @@
+import CacheHints
 import DeterministicRandom
 import NetAddress
 import PacketWire
@@ -855,8 +856,18 @@ public final class Simulation {
     ///
     /// `sentSize` is the size the packet counts for in the flow's packets
     /// sent (the whole datagram's, on its first fragment; nil on the others).
+    ///
+    /// `upcoming`, when the caller knows it, is the flow of a packet that
+    /// comes a few calls later: its counters are fetched into the cache
+    /// meanwhile (a hint; the results do not depend on it).
     public func arrive(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
-                       sentSize: Int?, on link: LinkID, at time: Int64) {
+                       sentSize: Int?, on link: LinkID, at time: Int64, upcoming: FlowID? = nil) {
+        if let upcoming, Int(upcoming.index) < flows.count {
+            // The lines a send and a drop touch (see FlowState).
+            let state = UnsafeRawPointer(flows.base + Int(upcoming.index))
+            dxemu_prefetch_for_write(state)
+            dxemu_prefetch_for_write(state + 128)
+        }
         let l = Int(link.index)
         if let sentSize { countSent(flow: Int(flow.index), size: sentSize) }
         run(before: time, order: EventHeap.order(.link, l))

@@ -146,6 +146,8 @@ struct Feeder {
     /// the per-packet read (4 bytes a direction, where a ``Direction`` is a
     /// whole plan and would miss the cache with thousands of them).
     var flowOfDirection: [Int32] = []
+    /// How many work items ahead an arrival's flow counters are fetched into the cache.
+    static let lookahead = 6
     /// The host uplinks the reader sends on, by its sender index.
     var uplinks: [LinkID] = []
     var written = 0
@@ -280,8 +282,13 @@ struct Feeder {
                         datagrams[work.datagram] = entry.left > 0 ? entry : nil
                     }
                     if work.kind == .arrival {
+                        var upcoming: FlowID? = nil
+                        if i &+ Feeder.lookahead < chunk.count {
+                            let d = Int(chunk.items[i &+ Feeder.lookahead].direction)
+                            if d < flowOfDirection.count && flowOfDirection[d] >= 0 { upcoming = FlowID(index: flowOfDirection[d]) }
+                        }
                         sim.arrive(flow: flow, size: Int(work.size), sequence: work.sequence, created: work.time, dontFragment: work.dontFragment,
-                                   datagram: record, sentSize: sentSize, on: uplinks[Int(work.sender)], at: work.arrival)
+                                   datagram: record, sentSize: sentSize, on: uplinks[Int(work.sender)], at: work.arrival, upcoming: upcoming)
                     } else {
                         sim.recordHostDrop(flow: flow, size: Int(work.size), sequence: work.sequence, created: work.time,
                                            dontFragment: work.dontFragment, datagram: record, sentSize: sentSize,
