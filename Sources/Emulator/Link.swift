@@ -1,3 +1,4 @@
+import CacheHints
 import DeterministicRandom
 import NetAddress
 
@@ -253,6 +254,8 @@ struct Channel {
             let entry = ring[sentPrefix]
             if entry.transmitted > now {
                 sendingUntil = entry.transmitted
+                // The walk resumes here later: fetch a few entries on meanwhile.
+                dxemu_prefetch_for_write(ring.address(of: sentPrefix &+ 4))
                 break
             }
             queuedBytes &-= Int(entry.packet.size) &+ Int(entry.packet.overhead)

@@ -25,6 +25,10 @@ public struct RingBuffer<Element> {
     @inlinable
     public subscript(offset: Int) -> Element { buffer[(head &+ offset) & (capacity &- 1)] }
 
+    /// Where the entry `offset` places after the oldest is (or will be) stored.
+    @inlinable
+    public func address(of offset: Int) -> UnsafeMutablePointer<Element> { buffer + ((head &+ offset) & (capacity &- 1)) }
+
     /// The oldest entry, in place (the ring must not be empty).
     @inlinable public var first: UnsafeMutablePointer<Element> { buffer + head }
 

@@ -867,6 +867,8 @@ public final class Simulation {
             let state = UnsafeRawPointer(flows.base + Int(upcoming.index))
             dxemu_prefetch_for_write(state)
             dxemu_prefetch_for_write(state + 128)
+            // And the far end's route cache entry, which the hop reads.
+            dxemu_prefetch_for_write(nodes[Int(channels[Int(link.index)].to)].routeCache.base + Int(upcoming.index))
         }
         let l = Int(link.index)
         if let sentSize { countSent(flow: Int(flow.index), size: sentSize) }
