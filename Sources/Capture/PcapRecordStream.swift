@@ -35,8 +35,8 @@ struct PcapRecordStream {
         }
     }
 
-    /// Bytes read from the file per `read(2)` at most. A record (at most the
-    /// snap length, libpcap caps it at 262,144 bytes, plus its header) always fits.
+    /// Size of the buffer: a record (at most the snap length, libpcap caps it
+    /// at 262,144 bytes, plus its header) always fits.
     static let bufferBytes = 1 << 20
     /// Bytes asked of one `read(2)`: much less than the buffer, so the bytes
     /// streaming through stay a small part of the core's L2 cache (a read of

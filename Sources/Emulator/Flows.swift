@@ -63,6 +63,10 @@ struct FlowState {
     var statistics = FlowStatistics()
     var spec: FlowSpec
 
+    /// Where line 2, the per-reason drop counters, starts (see the layout
+    /// above; `FlowLayoutTests` pins it).
+    static let dropCountersOffset = 128
+
     /// Largest packet the source sends (TCP segments limited by a clamped MSS).
     var sizeCap: Int {
         @inline(__always) get { Int(storedSizeCap) }

@@ -862,15 +862,16 @@ public final class Simulation {
     /// meanwhile (a hint; the results do not depend on it).
     public func arrive(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
                        sentSize: Int?, on link: LinkID, at time: Int64, upcoming: FlowID? = nil) {
-        if let upcoming, Int(upcoming.index) < flows.count {
-            // The lines a send and a drop touch (see FlowState).
-            let state = UnsafeRawPointer(flows.base + Int(upcoming.index))
-            dxemu_prefetch_for_write(state)
-            dxemu_prefetch_for_write(state + 128)
-            // And the far end's route cache entry, which the hop reads.
-            dxemu_prefetch_for_write(nodes[Int(channels[Int(link.index)].to)].routeCache.base + Int(upcoming.index))
-        }
         let l = Int(link.index)
+        if let upcoming, Int(upcoming.index) < flows.count {
+            // The lines a send and a drop touch (see FlowState), and the far
+            // end's route-cache entry, which the hop reads.
+            let u = Int(upcoming.index)
+            let state = UnsafeRawPointer(flows.base + u)
+            dxemu_prefetch_for_write(state)
+            dxemu_prefetch_for_write(state + FlowState.dropCountersOffset)
+            dxemu_prefetch_for_write(nodes[Int(channels[l].to)].routeCache.base + u)
+        }
         if let sentSize { countSent(flow: Int(flow.index), size: sentSize) }
         run(before: time, order: EventHeap.order(.link, l))
         now = SimTime(nanoseconds: time)
