@@ -84,9 +84,8 @@ public final class CaptureReader {
     /// capture, or of an unsupported version.
     ///
     /// `readsRecordsItself: false` reads every record through libpcap (the
-    /// tests compare the two ways); `streamWindow`, the bytes of the file it
-    /// maps at a time when it does (tests make it small; nil: the default).
-    public init(path: String, readsRecordsItself: Bool = true, streamWindow: Int? = nil) throws(CaptureError) {
+    /// tests compare the two ways).
+    public init(path: String, readsRecordsItself: Bool = true) throws(CaptureError) {
         self.path = path
         let magic = CaptureReader.sniff(path: path, count: 8)
         format = CaptureFormat(magic: Array(magic.prefix(4)))
@@ -114,8 +113,7 @@ public final class CaptureReader {
         if case .pcap = format, path != "-" { nextRecordOffset = 24 }
         // Versions before 2.4 may have the two lengths swapped; libpcap sorts that out.
         if readsRecordsItself && linkType.isSupported && pcap_major_version(p) == 2 && pcap_minor_version(p) >= 4 {
-            stream = PcapRecordStream(path: path, format: format, snapLength: snapLength,
-                                      window: streamWindow ?? PcapRecordStream.windowBytes) ?? .inactive
+            stream = PcapRecordStream(path: path, format: format, snapLength: snapLength) ?? .inactive
         }
     }
 

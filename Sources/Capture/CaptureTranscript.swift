@@ -5,10 +5,10 @@ extension CaptureReader {
     /// counts and faults. For holding two read paths (dxemu's own record loop
     /// and libpcap's, `readsRecordsItself`) to the same result in the tests
     /// and the capture fuzzer.
-    public static func transcript(of path: String, readsRecordsItself: Bool, filter: String? = nil, streamWindow: Int? = nil) -> [String] {
+    public static func transcript(of path: String, readsRecordsItself: Bool, filter: String? = nil) -> [String] {
         var lines: [String] = []
         do {
-            let reader = try CaptureReader(path: path, readsRecordsItself: readsRecordsItself, streamWindow: streamWindow)
+            let reader = try CaptureReader(path: path, readsRecordsItself: readsRecordsItself)
             if let filter { try reader.setFilter(filter) }
             do {
                 while let r = try reader.next() {
