@@ -400,6 +400,16 @@ public final class Simulation {
             var packet = head.pointee.packet
             let t = head.pointee.arrival
             ch.pointee.ring.discardFirst()
+            if ch.pointee.ring.count > Simulation.arrivalLookahead {
+                // A backed-up link: fetch what a later arrival will touch
+                // (its flow's counters, the far end's route-cache entry) and
+                // the ring entries after it.
+                let ahead = ch.pointee.ring.address(of: Simulation.arrivalLookahead)
+                let f = Int(ahead.pointee.packet.flow)
+                dxemu_prefetch_for_write(UnsafeRawPointer(flows.base + f))
+                dxemu_prefetch_for_write(nodes[Int(ch.pointee.to)].routeCache.base + f)
+                dxemu_prefetch_for_write(ch.pointee.ring.address(of: 2 &* Simulation.arrivalLookahead))
+            }
             eventsProcessed &+= 1
             packetsInFlight &-= 1
             if ch.pointee.sentPrefix > 0 {
@@ -420,6 +430,9 @@ public final class Simulation {
             if !continueWith(more, more ? ch.pointee.ring.first.pointee.arrival : 0, order, limit: limit) { return }
         }
     }
+
+    /// How many packets ahead of a link's head arrival their cache lines are fetched.
+    static let arrivalLookahead = 4
 
     @inline(never)
     private func meterArrival(_ p: Packet, on l: Int, at t: Int64) {

@@ -35,6 +35,36 @@ import Testing
         #expect(table.find(FlowKey()) == nil)
     }
 
+    /// Flows past the compact slots' 24-bit range, and the negative markers,
+    /// map back as they were put in, and a key can move between the tables.
+    @Test func flowsPastTheCompactRangeAndMarkersKeepTheirValue() {
+        var table = ConversationTable(capacity: 4)
+        var keys: [FlowKey] = []
+        for i in 0..<100 {
+            var k = FlowKey()
+            k.ipVersion = 4
+            k.sourceLow = 0x0A00_0000 | UInt64(i)
+            k.destinationLow = 0x0A01_0001
+            k.sourcePort = UInt16(i)
+            k.ipProtocol = 17
+            keys.append(k)
+        }
+        let large = ConversationTable.CompactEntry.largestFlow
+        let flows: [Int32] = [-3, -2, -1, 0, large, large + 1, .max]
+        for (i, k) in keys.enumerated() { table.insert(k, flow: flows[i % flows.count]) }
+        #expect(table.count == 100)
+        for (i, k) in keys.enumerated() { #expect(table.find(k) == flows[i % flows.count]) }
+        // Moved: a compact key given a large flow, a large one given a small flow.
+        table.insert(keys[0], flow: .max)
+        table.insert(keys[5], flow: 7)
+        #expect(table.find(keys[0]) == .max)
+        #expect(table.find(keys[5]) == 7)
+        #expect(table.count == 100)
+        var ipv4InHighWord = keys[1]
+        ipv4InHighWord.sourceLow |= 1 << 40
+        #expect(table.find(ipv4InHighWord) == nil)
+    }
+
     @Test func equalityComparesEveryField() {
         var a = FlowKey()
         a.sourceLow = 1; a.destinationLow = 2; a.sourcePort = 3; a.destinationPort = 4; a.ipProtocol = 6; a.ipVersion = 4
