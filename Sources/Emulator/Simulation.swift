@@ -363,6 +363,18 @@ public final class Simulation {
         }
     }
 
+    /// Whether an event comes before an arrival at `time` on the link of
+    /// heap order `order` (one before `time`, or one at `time` that the heap
+    /// orders first): the check that spares a call to
+    /// ``run(before:order:)`` when there is nothing to run, the usual case
+    /// when packets come faster than the links deliver them.
+    @inline(__always)
+    private func hasEvent(before time: Int64, order: UInt64) -> Bool {
+        guard !heap.isEmpty else { return false }
+        let top = heap.top
+        return top.time < time || (top.time == time && top.order < order)
+    }
+
     @inline(never)
     private func runTimer(_ id: Int) {
         let action = timers[id]
@@ -886,7 +898,8 @@ public final class Simulation {
             dxemu_prefetch_for_write(nodes[Int(channels[l].to)].routeCache.base + u)
         }
         if let sentSize { countSent(flow: Int(flow.index), size: sentSize) }
-        run(before: time, order: EventHeap.order(.link, l))
+        let order = EventHeap.order(.link, l)
+        if hasEvent(before: time, order: order) { run(before: time, order: order) }
         now = SimTime(nanoseconds: time)
         eventsProcessed &+= 1
         channels[l].statistics.packetsDelivered &+= 1
@@ -899,7 +912,8 @@ public final class Simulation {
     /// run first, as they did before a ``send(flow:size:dontFragment:)``.
     public func recordHostDrop(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
                                sentSize: Int?, reason: DropReason, tooBig: Bool, at time: Int64) {
-        run(until: SimTime(nanoseconds: time))
+        if hasEvent(before: time &+ 1, order: 0) { run(until: SimTime(nanoseconds: time)) }
+        now = max(now, SimTime(nanoseconds: time))
         let f = Int(flow.index)
         if let sentSize { countSent(flow: f, size: sentSize) }
         if tooBig { flows[f].statistics.icmpTooBigSent &+= 1 }
