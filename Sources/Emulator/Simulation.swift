@@ -413,13 +413,10 @@ public final class Simulation {
             let t = head.pointee.arrival
             ch.pointee.ring.discardFirst()
             if ch.pointee.ring.count > Simulation.arrivalLookahead {
-                // A backed-up link: fetch what a later arrival will touch
-                // (its flow's counters, the far end's route-cache entry) and
-                // the ring entries after it.
+                // More packets on the link: fetch what a later arrival will
+                // touch, and the ring entries after it.
                 let ahead = ch.pointee.ring.address(of: Simulation.arrivalLookahead)
-                let f = Int(ahead.pointee.packet.flow)
-                dxemu_prefetch_for_write(UnsafeRawPointer(flows.base + f))
-                dxemu_prefetch_for_write(nodes[Int(ch.pointee.to)].routeCache.base + f)
+                fetchHop(flow: Int(ahead.pointee.packet.flow), at: ch.pointee.to)
                 dxemu_prefetch_for_write(ch.pointee.ring.address(of: 2 &* Simulation.arrivalLookahead))
             }
             eventsProcessed &+= 1
@@ -445,6 +442,15 @@ public final class Simulation {
 
     /// How many packets ahead of a link's head arrival their cache lines are fetched.
     static let arrivalLookahead = 4
+
+    /// Starts loading what a packet of flow `f` arriving at node `n` will
+    /// touch: the flow's first line (delivery and send counters) and the
+    /// node's route-cache word for the flow. A hint: results do not depend on it.
+    @inline(__always)
+    private func fetchHop(flow f: Int, at n: Int32) {
+        dxemu_prefetch_for_write(UnsafeRawPointer(flows.base + f))
+        dxemu_prefetch_for_write(nodes[Int(n)].routeCache.base + f)
+    }
 
     @inline(never)
     private func meterArrival(_ p: Packet, on l: Int, at t: Int64) {
@@ -889,13 +895,10 @@ public final class Simulation {
                        sentSize: Int?, on link: LinkID, at time: Int64, upcoming: FlowID? = nil) {
         let l = Int(link.index)
         if let upcoming, Int(upcoming.index) < flows.count {
-            // The lines a send and a drop touch (see FlowState), and the far
-            // end's route-cache entry, which the hop reads.
+            // The hop's lines, and the one a drop touches (see FlowState).
             let u = Int(upcoming.index)
-            let state = UnsafeRawPointer(flows.base + u)
-            dxemu_prefetch_for_write(state)
-            dxemu_prefetch_for_write(state + FlowState.dropCountersOffset)
-            dxemu_prefetch_for_write(nodes[Int(channels[l].to)].routeCache.base + u)
+            fetchHop(flow: u, at: channels[l].to)
+            dxemu_prefetch_for_write(UnsafeRawPointer(flows.base + u) + FlowState.dropCountersOffset)
         }
         if let sentSize { countSent(flow: Int(flow.index), size: sentSize) }
         let order = EventHeap.order(.link, l)
@@ -912,7 +915,8 @@ public final class Simulation {
     /// run first, as they did before a ``send(flow:size:dontFragment:)``.
     public func recordHostDrop(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
                                sentSize: Int?, reason: DropReason, tooBig: Bool, at time: Int64) {
-        if hasEvent(before: time &+ 1, order: 0) { run(until: SimTime(nanoseconds: time)) }
+        // run(until:) when something is due by `time` (the call is the cost).
+        if !heap.isEmpty && heap.top.time <= time { run(until: SimTime(nanoseconds: time)) }
         now = max(now, SimTime(nanoseconds: time))
         let f = Int(flow.index)
         if let sentSize { countSent(flow: f, size: sentSize) }

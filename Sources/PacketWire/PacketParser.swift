@@ -54,37 +54,40 @@ public enum PacketParser {
     /// returns false, having written nothing, for any other frame.
     @inlinable @inline(__always)
     static func parsePlainEthernetIPv4(_ b: UnsafeRawBufferPointer, wireEnd: Int, into info: inout PacketInfo) -> Bool {
-        let ip = 14, l4 = 34
-        // Ethernet header, IPv4 header and the 8 bytes both transports have.
-        guard b.count >= l4 + 8, b.u16(12) == EtherType.ipv4, b.u8(ip) == 0x45 else { return false }
-        let total = Int(b.u16(ip + 2))
-        let end = ip + total
-        // Not a fragment (More Fragments clear, offset 0); the datagram within the frame.
-        guard b.u16(ip + 6) & 0x3FFF == 0, total >= 28, end <= wireEnd else { return false }
-        let proto = b.u8(ip + 9)
-        if proto == IPProtocol.tcp {
+        // Untagged Ethernet II; the IPv4 header and the 8 bytes both transports have.
+        let ip = 14, l4 = ip + IPv4Header.minimumLength
+        guard b.count >= l4 + UDPHeader.length, b.u16(ip - 2) == EtherType.ipv4 else { return false }
+        let h = IPv4Header(unchecked: UnsafeRawBufferPointer(rebasing: b[ip...]))
+        let total = Int(h.totalLength), end = ip + total
+        // Version 4, no options, not a fragment, the datagram within the frame.
+        guard h.version == 4, h.headerLength == IPv4Header.minimumLength, !h.moreFragments, h.fragmentOffset == 0,
+              total >= IPv4Header.minimumLength + UDPHeader.length, end <= wireEnd else { return false }
+        let transport = UnsafeRawBufferPointer(rebasing: b[l4...])
+        switch h.protocol {
+        case IPProtocol.tcp:
             guard b.count >= l4 + TCPHeader.minimumLength, end >= l4 + TCPHeader.minimumLength else { return false }
-            let dataOffset = Int(b.u8(l4 + TCPHeader.Field.dataOffsetAndFlags) >> 4) << 2
+            let dataOffset = TCPHeader(unchecked: transport).headerLength
             guard dataOffset >= TCPHeader.minimumLength, l4 + dataOffset <= end else { return false }
-        } else if proto == IPProtocol.udp {
-            let length = Int(b.u16(l4 + UDPHeader.Field.length))
+        case IPProtocol.udp:
+            let length = Int(UDPHeader(unchecked: transport).datagramLength)
             guard length >= UDPHeader.length, l4 + length <= end else { return false }
-        } else {
+        default:
             return false
         }
         info.etherType = EtherType.ipv4
         info.networkOffset = Int32(ip)
         info.ip.offset = Int32(ip)
         info.ip.flow.ipVersion = 4
-        info.ip.flow.sourceLow = UInt64(b.u32(ip + 12))
-        info.ip.flow.destinationLow = UInt64(b.u32(ip + 16))
-        info.ip.flow.ipProtocol = proto
-        info.ip.flow.sourcePort = b.u16(l4)
-        info.ip.flow.destinationPort = b.u16(l4 + 2)
-        info.ip.headerProtocol = proto
-        info.ip.hopLimit = b.u8(ip + 8)
-        info.ip.dontFragment = b.u16(ip + 6) & IPv4Header.dontFragmentBit != 0
-        info.ip.identification = UInt32(b.u16(ip + 4))
+        info.ip.flow.sourceLow = UInt64(h.source.rawValue)
+        info.ip.flow.destinationLow = UInt64(h.destination.rawValue)
+        info.ip.flow.ipProtocol = h.protocol
+        // TCP and UDP both start with the two ports.
+        info.ip.flow.sourcePort = UDPHeader(unchecked: transport).sourcePort
+        info.ip.flow.destinationPort = UDPHeader(unchecked: transport).destinationPort
+        info.ip.headerProtocol = h.protocol
+        info.ip.hopLimit = h.timeToLive
+        info.ip.dontFragment = h.dontFragment
+        info.ip.identification = UInt32(h.identification)
         info.ip.length = UInt32(total)
         info.ip.end = Int32(end)
         info.ip.transportOffset = Int32(l4)

@@ -20,6 +20,37 @@ struct ConversationTable {
         var occupied: Bool
     }
 
+    /// The parts of an IPv4 key a compact slot keeps.
+    struct CompactKey: Equatable {
+        var addresses: UInt64
+        var ports: UInt32
+        var ipProtocol: UInt8
+
+        init(addresses: UInt64, ports: UInt32, ipProtocol: UInt8) {
+            self.addresses = addresses
+            self.ports = ports
+            self.ipProtocol = ipProtocol
+        }
+
+        @inline(__always)
+        init(_ k: FlowKey) {
+            self.init(addresses: k.sourceLow << 32 | k.destinationLow,
+                      ports: UInt32(k.sourcePort) << 16 | UInt32(k.destinationPort), ipProtocol: k.ipProtocol)
+        }
+
+        /// The whole key again (for rehashing when the table is rebuilt).
+        var flowKey: FlowKey {
+            var k = FlowKey()
+            k.ipVersion = 4
+            k.sourceLow = addresses >> 32
+            k.destinationLow = addresses & 0xFFFF_FFFF
+            k.sourcePort = UInt16(ports >> 16)
+            k.destinationPort = UInt16(ports & 0xFFFF)
+            k.ipProtocol = ipProtocol
+            return k
+        }
+    }
+
     /// An IPv4 key and its flow in 16 bytes: the two addresses, the two
     /// ports, and the protocol beside the flow (biased by ``CompactEntry/bias``
     /// so that the empty slot is 0 and the negative markers fit).
@@ -32,17 +63,29 @@ struct ConversationTable {
         static let bias: Int32 = 3
         /// The largest flow a compact slot holds.
         static let largestFlow = Int32(0xFF_FFFF) - bias
+        static let empty = CompactEntry(addresses: 0, ports: 0, tag: 0)
 
-        @inline(__always)
-        static func addresses(_ k: FlowKey) -> UInt64 { k.sourceLow << 32 | k.destinationLow }
-        @inline(__always)
-        static func ports(_ k: FlowKey) -> UInt32 { UInt32(k.sourcePort) << 16 | UInt32(k.destinationPort) }
-        @inline(__always)
-        var flow: Int32 { Int32(bitPattern: tag & 0xFF_FFFF) &- CompactEntry.bias }
+        init(addresses: UInt64, ports: UInt32, tag: UInt32) {
+            self.addresses = addresses
+            self.ports = ports
+            self.tag = tag
+        }
+
+        init(_ key: CompactKey, flow: Int32) {
+            self.init(addresses: key.addresses, ports: key.ports,
+                      tag: UInt32(key.ipProtocol) << 24 | UInt32(bitPattern: flow &+ CompactEntry.bias))
+        }
+
+        @inline(__always) var isEmpty: Bool { tag == 0 }
+        @inline(__always) var flow: Int32 { Int32(bitPattern: tag & 0xFF_FFFF) &- CompactEntry.bias }
+        @inline(__always) func holds(_ k: CompactKey) -> Bool {
+            addresses == k.addresses && ports == k.ports && tag >> 24 == UInt32(k.ipProtocol)
+        }
+        var key: CompactKey { CompactKey(addresses: addresses, ports: ports, ipProtocol: UInt8(tag >> 24)) }
     }
 
     /// Keys held, in both tables.
-    private(set) var count = 0
+    var count: Int { compactCount + wideCount }
     private var slots: [Entry]
     private var mask: Int
     private var wideCount = 0
@@ -57,7 +100,7 @@ struct ConversationTable {
         while size < capacity * 2 { size <<= 1 }
         slots = Array(repeating: Entry(key: FlowKey(), flow: -1, occupied: false), count: 16)
         mask = 15
-        compact = Array(repeating: CompactEntry(addresses: 0, ports: 0, tag: 0), count: size)
+        compact = Array(repeating: .empty, count: size)
         compactMask = size - 1
     }
 
@@ -94,15 +137,14 @@ struct ConversationTable {
 
     @inline(__always)
     private func findCompact(_ key: FlowKey) -> Int32? {
-        let addresses = CompactEntry.addresses(key), ports = CompactEntry.ports(key), proto = UInt32(key.ipProtocol)
+        let k = CompactKey(key)
         return compact.withUnsafeBufferPointer { table in
             var i = ConversationTable.hash(key) & compactMask
-            while true {
-                let e = table[i]
-                if e.tag == 0 { return nil }
-                if e.addresses == addresses && e.ports == ports && e.tag >> 24 == proto { return e.flow }
+            while !table[i].isEmpty {
+                if table[i].holds(k) { return table[i].flow }
                 i = (i &+ 1) & compactMask
             }
+            return nil
         }
     }
 
@@ -122,78 +164,60 @@ struct ConversationTable {
     /// once in the wide table stays there.
     mutating func insert(_ key: FlowKey, flow: Int32) {
         precondition(flow >= -CompactEntry.bias, "flow markers go down to -3")
-        let compactFits = flow <= CompactEntry.largestFlow
-        if ConversationTable.isCompact(key) && compactFits && !(wideHoldsIPv4 && findWide(key) != nil) {
-            if insertCompact(key, flow: flow) { count += 1 }
+        guard ConversationTable.isCompact(key) else {
+            insertWide(key, flow: flow)
             return
         }
-        if ConversationTable.isCompact(key) {
-            // Past the compact range: the key moves to the wide table.
-            wideHoldsIPv4 = true
-            if removeCompact(key) { count -= 1 }
+        if flow <= CompactEntry.largestFlow && !(wideHoldsIPv4 && findWide(key) != nil) {
+            insertCompact(key, flow: flow)
+            return
         }
-        if insertWide(key, flow: flow) { count += 1 }
+        // Past the compact range: the key moves to the wide table.
+        wideHoldsIPv4 = true
+        removeCompact(key)
+        insertWide(key, flow: flow)
     }
 
-    /// True when the key is new.
-    private mutating func insertCompact(_ key: FlowKey, flow: Int32) -> Bool {
-        if (compactCount + 1) * 4 > compact.count * 3 { growCompact() }
-        let addresses = CompactEntry.addresses(key), ports = CompactEntry.ports(key), proto = UInt32(key.ipProtocol)
-        let tag = proto << 24 | UInt32(bitPattern: flow &+ CompactEntry.bias)
+    private mutating func insertCompact(_ key: FlowKey, flow: Int32) {
+        if (compactCount + 1) * 4 > compact.count * 3 { rebuildCompact(size: compact.count * 2) }
+        let k = CompactKey(key)
         var i = ConversationTable.hash(key) & compactMask
-        while compact[i].tag != 0 {
-            if compact[i].addresses == addresses && compact[i].ports == ports && compact[i].tag >> 24 == proto {
-                compact[i].tag = tag
-                return false
+        while !compact[i].isEmpty {
+            if compact[i].holds(k) {
+                compact[i] = CompactEntry(k, flow: flow)
+                return
             }
             i = (i + 1) & compactMask
         }
-        compact[i] = CompactEntry(addresses: addresses, ports: ports, tag: tag)
+        compact[i] = CompactEntry(k, flow: flow)
         compactCount += 1
-        return true
     }
 
-    /// Takes `key` out of the compact table (rebuilding it: rare, a flow past
-    /// 16 million); true when it was there.
-    private mutating func removeCompact(_ key: FlowKey) -> Bool {
-        guard findCompact(key) != nil else { return false }
-        let addresses = CompactEntry.addresses(key), ports = CompactEntry.ports(key), proto = UInt32(key.ipProtocol)
-        let kept = compact.filter { $0.tag != 0 && !($0.addresses == addresses && $0.ports == ports && $0.tag >> 24 == proto) }
-        rebuildCompact(kept, size: compact.count)
-        return true
+    /// Takes `key` out of the compact table, if it is there (rebuilding the
+    /// table: rare, a flow past 16 million).
+    private mutating func removeCompact(_ key: FlowKey) {
+        guard findCompact(key) != nil else { return }
+        rebuildCompact(size: compact.count, leavingOut: CompactKey(key))
     }
 
-    private mutating func growCompact() {
-        rebuildCompact(compact.filter { $0.tag != 0 }, size: compact.count * 2)
-    }
-
-    private mutating func rebuildCompact(_ kept: [CompactEntry], size: Int) {
-        compact = Array(repeating: CompactEntry(addresses: 0, ports: 0, tag: 0), count: size)
+    /// Rehashes the compact table's entries (but `left`) into `size` slots.
+    private mutating func rebuildCompact(size: Int, leavingOut left: CompactKey? = nil) {
+        let kept = compact.filter { !$0.isEmpty && $0.key != left }
+        compact = Array(repeating: .empty, count: size)
         compactMask = size - 1
         compactCount = 0
-        for e in kept {
-            var k = FlowKey()
-            k.ipVersion = 4
-            k.sourceLow = e.addresses >> 32
-            k.destinationLow = e.addresses & 0xFFFF_FFFF
-            k.sourcePort = UInt16(e.ports >> 16)
-            k.destinationPort = UInt16(e.ports & 0xFFFF)
-            k.ipProtocol = UInt8(e.tag >> 24)
-            _ = insertCompact(k, flow: e.flow)
-        }
+        for e in kept { insertCompact(e.key.flowKey, flow: e.flow) }
     }
 
-    /// True when the key is new.
-    private mutating func insertWide(_ key: FlowKey, flow: Int32) -> Bool {
+    private mutating func insertWide(_ key: FlowKey, flow: Int32) {
         if (wideCount + 1) * 2 > slots.count { growWide() }
         var i = ConversationTable.hash(key) & mask
         while slots[i].occupied {
-            if slots[i].key == key { slots[i].flow = flow; return false }
+            if slots[i].key == key { slots[i].flow = flow; return }
             i = (i + 1) & mask
         }
         slots[i] = Entry(key: key, flow: flow, occupied: true)
         wideCount += 1
-        return true
     }
 
     private mutating func growWide() {
@@ -202,6 +226,6 @@ struct ConversationTable {
         slots = Array(repeating: Entry(key: FlowKey(), flow: -1, occupied: false), count: size)
         mask = size - 1
         wideCount = 0
-        for e in old { _ = insertWide(e.key, flow: e.flow) }
+        for e in old { insertWide(e.key, flow: e.flow) }
     }
 }
