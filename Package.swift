@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "PacketWire", "SampleCaptures", "TestSupport"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "PacketWire", "TestSupport"]),
         .testTarget(name: "RouteLookupTests", dependencies: ["RouteLookup", "NetAddress", "TestSupport"]),
-        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "PacketWire", "NetAddress", "TestSupport"]),
+        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "PacketWire", "NetAddress", "DeterministicRandom", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Emulator", "Scenario", "PacketWire", "NetAddress", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Report", "Emulator", "ControlPlane", "PacketWire", "NetAddress", "DeterministicRandom", "TestSupport"],
                     exclude: ["Broken"]),

@@ -1,10 +1,11 @@
-/// The pending events: a binary min-heap ordered by (time, order).
+/// The pending events other than link arrivals (those are in the
+/// ``LinkSchedule``): a binary min-heap ordered by (time, order).
 ///
-/// Entities hold at most one entry each (a link's next arrival, a source's next
-/// send, a control timer), so the heap stays small however many packets are in
-/// flight: packets wait in their link's FIFO, not here. `order` breaks ties
-/// deterministically: control timers first (by creation), then link arrivals
-/// (by link index), then sources (by source index).
+/// Entities hold at most one entry each (a source's next send, a control
+/// timer, a TCP connection's timer), so the heap stays small however many
+/// packets are in flight: packets wait in their link's FIFO. `order` breaks
+/// ties deterministically: control timers first (by creation), then link
+/// arrivals (by link index), then sources (by source index), then TCP.
 struct EventHeap {
     struct Entry {
         /// `time` (never negative) in the high 64 bits, `order` in the low:
@@ -13,6 +14,14 @@ struct EventHeap {
 
         @inline(__always)
         init(time: Int64, order: UInt64) { key = UInt128(UInt64(bitPattern: time)) << 64 | UInt128(order) }
+
+        @inline(__always)
+        init(key: UInt128) { self.key = key }
+
+        /// The key of the last possible entry at `time`: every event due by
+        /// `time` has a key not above it.
+        @inline(__always)
+        static func lastKey(at time: Int64) -> UInt128 { Entry(time: time, order: .max).key }
 
         @inline(__always) var time: Int64 { Int64(bitPattern: UInt64(truncatingIfNeeded: key >> 64)) }
         @inline(__always) var order: UInt64 { UInt64(truncatingIfNeeded: key) }
@@ -30,7 +39,11 @@ struct EventHeap {
     static func id(of order: UInt64) -> Int { Int(order & ((1 << 60) - 1)) }
 
     /// The heap array, in manually managed memory (no copy-on-write checks).
+    /// When the heap is empty its first slot holds ``LinkSchedule/none``, so
+    /// that ``firstKey`` is one load.
     private(set) var entries = UnsafeTable<Entry>(capacity: 64)
+
+    init() { entries[0] = Entry(key: LinkSchedule.none) }
 
     var isEmpty: Bool { entries.isEmpty }
     var count: Int { entries.count }
@@ -38,6 +51,10 @@ struct EventHeap {
     /// The least entry (the heap must not be empty).
     @inline(__always)
     var top: Entry { entries[0] }
+
+    /// The least entry's key, or ``LinkSchedule/none`` when the heap is empty.
+    @inline(__always)
+    var firstKey: UInt128 { entries[0].key }
 
     func deallocate() { entries.deallocate() }
 
@@ -100,7 +117,11 @@ struct EventHeap {
     mutating func pop() -> Entry {
         let top = entries[0]
         let last = entries.removeLast()
-        if !entries.isEmpty { siftDown(last, from: 0) }
+        if entries.isEmpty {
+            entries[0] = Entry(key: LinkSchedule.none)
+        } else {
+            siftDown(last, from: 0)
+        }
         return top
     }
 }

@@ -41,7 +41,13 @@ public final class Simulation {
     /// hop reads it, and with thousands of flows this table stays in the
     /// cache where the flow states would not.
     @exclusivity(unchecked) var flowDestinations = UnsafeTable<Int32>()
+    /// Whether the flow states outgrow the cache, so that an arrival fetches
+    /// ahead the state of a packet behind it (see ``arrivals(on:limit:)``);
+    /// with a few flows the fetch is pure cost.
+    @exclusivity(unchecked) var fetchesFlowStateAhead = false
     @exclusivity(unchecked) var sources = UnsafeTable<SourceState>()
+    /// The pending events: the links' next arrivals, and the rest.
+    @exclusivity(unchecked) var linkSchedule = LinkSchedule()
     @exclusivity(unchecked) var heap = EventHeap()
     @exclusivity(unchecked) var timers: [((Simulation) -> Void)?] = []
     @exclusivity(unchecked) var groupNames: [String] = []
@@ -76,6 +82,7 @@ public final class Simulation {
         groupSeries.deallocate()
         linkSeries.deallocate()
         heap.deallocate()
+        linkSchedule.deallocate()
         tcp.deallocate()
     }
 
@@ -236,6 +243,7 @@ public final class Simulation {
         }
         flows.append(FlowState(spec: spec, group: group))
         flowDestinations.append(spec.destination.index)
+        fetchesFlowStateAhead = flows.count > Simulation.flowsInCache
         flows[flows.count - 1].sizeCap = sizeCap(for: spec)
         for n in nodes.indices { nodes[n].routeCache.append(0) }
         return FlowID(index: Int32(flows.count - 1))
@@ -319,15 +327,21 @@ public final class Simulation {
     /// jitter, taps, TCP) in functions of its own, out of the way.
     public func run(until end: SimTime) {
         let limit = end.nanoseconds
-        while !heap.isEmpty {
-            let top = heap.top
-            let time = top.time
-            if time > limit { break }
-            now = SimTime(nanoseconds: time)
-            step(top.order, at: time, limit: limit)
+        let last = EventHeap.Entry.lastKey(at: limit)
+        while true {
+            let key = firstKey
+            if key > last { break }
+            let top = EventHeap.Entry(key: key)
+            now = SimTime(nanoseconds: top.time)
+            step(top.order, at: top.time, limit: limit)
         }
         now = max(now, end)
     }
+
+    /// The key of the next event, link arrival or other
+    /// (``LinkSchedule/none`` when nothing is pending).
+    @inline(__always)
+    private var firstKey: UInt128 { min(linkSchedule.firstKey, heap.firstKey) }
 
     /// Runs the entity at the top of the heap (order `order`, due at `time`).
     @inline(__always)
@@ -355,11 +369,12 @@ public final class Simulation {
     @inline(never)
     private func run(before time: Int64, order: UInt64) {
         run(until: SimTime(nanoseconds: time &- 1))
-        while !heap.isEmpty {
-            let top = heap.top
-            guard top.time == time, top.order < order else { break }
+        let bound = EventHeap.Entry(time: time, order: order).key
+        while true {
+            let key = firstKey
+            guard key < bound else { break }
             now = SimTime(nanoseconds: time)
-            step(top.order, at: time, limit: time)
+            step(EventHeap.Entry(key: key).order, at: time, limit: time)
         }
     }
 
@@ -370,9 +385,7 @@ public final class Simulation {
     /// when packets come faster than the links deliver them.
     @inline(__always)
     private func hasEvent(before time: Int64, order: UInt64) -> Bool {
-        guard !heap.isEmpty else { return false }
-        let top = heap.top
-        return top.time < time || (top.time == time && top.order < order)
+        firstKey < EventHeap.Entry(time: time, order: order).key
     }
 
     @inline(never)
@@ -397,7 +410,19 @@ public final class Simulation {
             heap.replaceFirst(with: e)
             return false
         }
-        return heap.updateTop(e)
+        return heap.updateTop(e) && e.key < linkSchedule.firstKey
+    }
+
+    /// The same for the link in front of the schedule, whose next arrival
+    /// is at `next`.
+    @inline(__always)
+    private func continueLink(_ hasNext: Bool, _ next: Int64, _ order: UInt64, limit: Int64) -> Bool {
+        guard hasNext else {
+            linkSchedule.removeFirst()
+            return false
+        }
+        let e = EventHeap.Entry(time: next, order: order)
+        return linkSchedule.updateFirst(e) && next <= limit && e.key < heap.firstKey
     }
 
     /// Delivers the head packets of link `l` while they come before every other
@@ -415,8 +440,10 @@ public final class Simulation {
             if ch.pointee.ring.count > Simulation.arrivalLookahead {
                 // More packets on the link: fetch what a later arrival will
                 // touch, and the ring entries after it.
-                let ahead = ch.pointee.ring.address(of: Simulation.arrivalLookahead)
-                fetchHop(flow: Int(ahead.pointee.packet.flow), at: ch.pointee.to)
+                if fetchesFlowStateAhead {
+                    let ahead = ch.pointee.ring.address(of: Simulation.arrivalLookahead)
+                    fetchHop(flow: Int(ahead.pointee.packet.flow), at: ch.pointee.to)
+                }
                 dxemu_prefetch_for_write(ch.pointee.ring.address(of: 2 &* Simulation.arrivalLookahead))
             }
             eventsProcessed &+= 1
@@ -436,12 +463,16 @@ public final class Simulation {
                 drop(packet, ch.pointee.state == .down ? .linkDown : .blackholed, link: l, now: t)
             }
             let more = ch.pointee.ring.count > 0
-            if !continueWith(more, more ? ch.pointee.ring.first.pointee.arrival : 0, order, limit: limit) { return }
+            if !continueLink(more, more ? ch.pointee.ring.first.pointee.arrival : 0, order, limit: limit) { return }
         }
     }
 
     /// How many packets ahead of a link's head arrival their cache lines are fetched.
     static let arrivalLookahead = 4
+
+    /// Up to this many flows, their states (a few cache lines each) stay in
+    /// the L1/L2 cache and arrivals fetch nothing ahead.
+    static let flowsInCache = 256
 
     /// Starts loading what a packet of flow `f` arriving at node `n` will
     /// touch: the flow's first line (delivery and send counters) and the
@@ -686,7 +717,7 @@ public final class Simulation {
         packetsInFlight &+= 1
         Egress.countTaken(size: Int(p.size), wire: wire, waited: start &- t, queued: queued &+ 1, queuedBytes: queuedBytes &+ wire, at: t,
                           statistics: &ch.pointee.statistics, series: &(linkSeries.base + l).pointee)
-        if wasEmpty { heap.push(.init(time: arrival, order: EventHeap.order(.link, l))) }
+        if wasEmpty { linkSchedule.insert(.init(time: arrival, order: EventHeap.order(.link, l))) }
         if ch.pointee.tapped { tap(p, on: l, at: start) }
     }
 
@@ -916,7 +947,7 @@ public final class Simulation {
     public func recordHostDrop(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
                                sentSize: Int?, reason: DropReason, tooBig: Bool, at time: Int64) {
         // run(until:) when something is due by `time` (the call is the cost).
-        if !heap.isEmpty && heap.top.time <= time { run(until: SimTime(nanoseconds: time)) }
+        if firstKey <= EventHeap.Entry.lastKey(at: time) { run(until: SimTime(nanoseconds: time)) }
         now = max(now, SimTime(nanoseconds: time))
         let f = Int(flow.index)
         if let sentSize { countSent(flow: f, size: sentSize) }
