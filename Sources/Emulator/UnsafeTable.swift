@@ -2,15 +2,16 @@
 /// hot tables (links, flows, nodes, sources). Unlike `Array` it is not
 /// copy-on-write: mutating an element through the subscript writes in place,
 /// with no uniqueness check or retain. The owner calls ``deallocate()``.
-struct UnsafeTable<Element> {
-    private(set) var base: UnsafeMutablePointer<Element>
-    private(set) var count = 0
+/// Public for the replay's reader thread, whose per-packet tables it is too.
+public struct UnsafeTable<Element> {
+    public private(set) var base: UnsafeMutablePointer<Element>
+    public private(set) var count = 0
     private var capacity: Int
     private let alignment: Int
 
     /// An empty table; `alignment` (a power of two) aligns its first element,
     /// e.g. 64 to start each element of a whole-cache-line stride on a line.
-    init(capacity: Int = 16, alignment: Int = 16) {
+    public init(capacity: Int = 16, alignment: Int = 16) {
         self.capacity = max(capacity, 1)
         self.alignment = max(alignment, MemoryLayout<Element>.alignment)
         base = Self.allocate(self.capacity, alignment: self.alignment)
@@ -21,16 +22,16 @@ struct UnsafeTable<Element> {
             .bindMemory(to: Element.self, capacity: capacity)
     }
 
-    @inline(__always)
-    subscript(index: Int) -> Element {
+    @inlinable @inline(__always)
+    public subscript(index: Int) -> Element {
         unsafeAddress { UnsafePointer(base + index) }
         nonmutating unsafeMutableAddress { base + index }
     }
 
-    var indices: Range<Int> { 0..<count }
-    var isEmpty: Bool { count == 0 }
+    @inlinable public var indices: Range<Int> { 0..<count }
+    @inlinable public var isEmpty: Bool { count == 0 }
 
-    mutating func append(_ element: Element) {
+    public mutating func append(_ element: Element) {
         if count == capacity {
             let grown = capacity * 2
             let fresh = Self.allocate(grown, alignment: alignment)
@@ -44,15 +45,15 @@ struct UnsafeTable<Element> {
     }
 
     @discardableResult
-    mutating func removeLast() -> Element {
+    public mutating func removeLast() -> Element {
         count -= 1
         return (base + count).move()
     }
 
     /// The elements, copied out (for reports and checks, not the hot path).
-    var elements: [Element] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    public var elements: [Element] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
-    func deallocate() {
+    public func deallocate() {
         base.deinitialize(count: count)
         UnsafeMutableRawPointer(base).deallocate()
     }

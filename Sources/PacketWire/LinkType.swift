@@ -8,35 +8,36 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// BSD loopback: a 4-byte address family in the capturing host's byte order.
-    public static let null = LinkType(rawValue: 0)
+    @inlinable public static var null: LinkType { LinkType(rawValue: 0) }
     /// Ethernet II / IEEE 802.3, with optional 802.1Q/802.1ad tags.
-    public static let ethernet = LinkType(rawValue: 1)
+    @inlinable public static var ethernet: LinkType { LinkType(rawValue: 1) }
     /// PPP with an optional HDLC-like address/control prefix.
-    public static let ppp = LinkType(rawValue: 9)
+    @inlinable public static var ppp: LinkType { LinkType(rawValue: 9) }
     /// Raw IP, DLT_RAW on most systems (and the legacy LINKTYPE value 12).
-    public static let rawLegacy12 = LinkType(rawValue: 12)
+    @inlinable public static var rawLegacy12: LinkType { LinkType(rawValue: 12) }
     /// Raw IP, DLT_RAW on OpenBSD (the legacy LINKTYPE value 14).
-    public static let rawLegacy14 = LinkType(rawValue: 14)
+    @inlinable public static var rawLegacy14: LinkType { LinkType(rawValue: 14) }
     /// PPP in HDLC-like framing (RFC 1662).
-    public static let pppHDLC = LinkType(rawValue: 50)
+    @inlinable public static var pppHDLC: LinkType { LinkType(rawValue: 50) }
     /// LINKTYPE_RAW: raw IPv4 or IPv6, chosen by the version nibble.
-    public static let raw = LinkType(rawValue: 101)
+    @inlinable public static var raw: LinkType { LinkType(rawValue: 101) }
     /// Bare IEEE 802.11 frames.
-    public static let ieee80211 = LinkType(rawValue: 105)
+    @inlinable public static var ieee80211: LinkType { LinkType(rawValue: 105) }
     /// OpenBSD loopback: a 4-byte address family in network byte order.
-    public static let loop = LinkType(rawValue: 108)
+    @inlinable public static var loop: LinkType { LinkType(rawValue: 108) }
     /// Linux "cooked" capture, version 1 (16-byte header).
-    public static let linuxSLL = LinkType(rawValue: 113)
+    @inlinable public static var linuxSLL: LinkType { LinkType(rawValue: 113) }
     /// IEEE 802.11 with a radiotap header in front.
-    public static let ieee80211Radiotap = LinkType(rawValue: 127)
+    @inlinable public static var ieee80211Radiotap: LinkType { LinkType(rawValue: 127) }
     /// Raw IPv4 only.
-    public static let ipv4 = LinkType(rawValue: 228)
+    @inlinable public static var ipv4: LinkType { LinkType(rawValue: 228) }
     /// Raw IPv6 only.
-    public static let ipv6 = LinkType(rawValue: 229)
+    @inlinable public static var ipv6: LinkType { LinkType(rawValue: 229) }
     /// Linux "cooked" capture, version 2 (20-byte header).
-    public static let linuxSLL2 = LinkType(rawValue: 276)
+    @inlinable public static var linuxSLL2: LinkType { LinkType(rawValue: 276) }
 
     /// Whether dxemu's parser understands frames of this type.
+    @inlinable
     public var isSupported: Bool {
         switch self {
         case .null, .ethernet, .ppp, .rawLegacy12, .rawLegacy14, .pppHDLC, .raw, .ieee80211, .loop,

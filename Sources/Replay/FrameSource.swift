@@ -32,8 +32,9 @@ struct FrameSource {
 
     /// The host uplinks this thread sends on (see ``HostUplinkSender``),
     /// and which one each site's host has (-1: the simulation sends).
-    /// Empty: every packet goes to the simulation in capture order.
-    var senders: [HostUplinkSender] = []
+    /// Empty: every packet goes to the simulation in capture order. In
+    /// manual memory, as `uplinkDirections` (no copy-on-write check per packet).
+    var senders = UnsafeTable<HostUplinkSender>(capacity: 4)
     var senderOfSite: [Site: Int8] = [:]
     /// With senders, per direction: what sending on its host's uplink needs.
     struct UplinkDirection {
@@ -43,7 +44,7 @@ struct FrameSource {
         var ipv6: Bool
         var nextSequence: UInt32 = 0
     }
-    var uplinkDirections: [UplinkDirection] = []
+    var uplinkDirections = UnsafeTable<UplinkDirection>()
     /// The work waiting for its turn (the fates on each uplink by arrival
     /// time, the rest by send time), released in the simulation's event order.
     var immediate = WorkQueue(order: .max)
@@ -177,6 +178,8 @@ struct FrameSource {
 
     /// Frees the work queues' storage (after the last chunk).
     func freeQueues() {
+        senders.deallocate()
+        uplinkDirections.deallocate()
         immediate.free()
         for k in 0..<pendingCount { pending[k].free() }
         pending.deallocate()

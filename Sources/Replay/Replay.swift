@@ -305,7 +305,7 @@ struct Feeder {
         }
         done.wait()
         source = job.source
-        for sender in job.source.senders { sim.adoptUplink(sender) }
+        for k in job.source.senders.indices { sim.adoptUplink(job.source.senders[k]) }
         job.source.freeQueues()
         if let fatal = job.source.fatal { throw fatal }
         return SimTime(nanoseconds: last)
