@@ -34,7 +34,9 @@ struct EventHeap {
         case timer = 0, link = 1, source = 2, tcp = 3
     }
 
-    static func order(_ kind: Kind, _ id: Int) -> UInt64 { kind.rawValue << 60 | UInt64(id) }
+    /// `id` is an index (never negative, below 2^60).
+    @inline(__always)
+    static func order(_ kind: Kind, _ id: Int) -> UInt64 { kind.rawValue << 60 | UInt64(truncatingIfNeeded: id) }
     static func kind(of order: UInt64) -> Kind { Kind(rawValue: order >> 60).unsafelyUnwrapped }
     static func id(of order: UInt64) -> Int { Int(order & ((1 << 60) - 1)) }
 
