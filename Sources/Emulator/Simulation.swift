@@ -439,7 +439,7 @@ public final class Simulation {
                 // touch, and the ring entries after it.
                 if fetchesFlowStateAhead {
                     let ahead = ch.pointee.ring.address(of: Simulation.arrivalLookahead)
-                    fetchHop(flow: Int(ahead.pointee.packet.flow), at: ch.pointee.to)
+                    fetchArrival(flow: Int(ahead.pointee.packet.flow), at: ch.pointee.to)
                 }
                 dxemu_prefetch_for_write(ch.pointee.ring.address(of: 2 &* Simulation.arrivalLookahead))
             }
@@ -478,6 +478,22 @@ public final class Simulation {
     private func fetchHop(flow f: Int, at n: Int32) {
         dxemu_prefetch_for_write(UnsafeRawPointer(flows.base + f))
         dxemu_prefetch_for_write(nodes[Int(n)].routeCache.base + f)
+    }
+
+    /// Starts loading what a link arrival of a packet of flow `f` at node
+    /// `n` will touch: at a router, the route-cache word (the flow state is
+    /// not read); at a host, a delivery, the flow's first two lines (the
+    /// delivery counters and latencies, see ``FlowState``). A hint.
+    @inline(__always)
+    private func fetchArrival(flow f: Int, at n: Int32) {
+        let node = nodes.base + Int(n)
+        if node.pointee.kind == .router {
+            dxemu_prefetch_for_write(node.pointee.routeCache.base + f)
+        } else {
+            let state = UnsafeRawPointer(flows.base + f)
+            dxemu_prefetch_for_write(state)
+            dxemu_prefetch_for_write(state + 64)
+        }
     }
 
     @inline(never)
