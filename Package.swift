@@ -8,7 +8,7 @@
 //   Emulator       -> PacketWire, RouteLookup, DeterministicRandom, CacheHints (C: a prefetch)
 //   ControlPlane   -> Emulator
 //   Scenario       -> ControlPlane + Yams (SecureCart designs, presets, YAML files, runs)
-//   Replay         -> Capture, Scenario (captured traffic through a design)
+//   Replay         -> Capture, Scenario, CacheHints (captured traffic through a design)
 //   Report         -> Inspect, Scenario, Replay (text, JSON, CSV)
 //   Sweep          -> Scenario, Report + Yams (sweep files, points, shards, merge)
 //   dxemu (CLI)    -> everything above + swift-argument-parser
@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Inspect", dependencies: ["Capture", "PacketWire"]),
         .target(name: "ControlPlane", dependencies: ["Emulator", "NetAddress", "DeterministicRandom"]),
         .target(name: "Scenario", dependencies: ["Emulator", "ControlPlane", "PacketWire", "NetAddress", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Replay", dependencies: ["Capture", "Emulator", "Scenario", "PacketWire", "NetAddress"]),
+        .target(name: "Replay", dependencies: ["Capture", "Emulator", "Scenario", "PacketWire", "NetAddress", "CacheHints"]),
         .target(name: "SampleCaptures", dependencies: ["Capture", "PacketWire", "NetAddress", "DeterministicRandom"]),
         .target(name: "Report", dependencies: ["Inspect", "Capture", "PacketWire", "Scenario", "Emulator", "Replay"]),
         .target(name: "Sweep", dependencies: ["Scenario", "Report", "Emulator", "DeterministicRandom", .product(name: "Yams", package: "Yams")]),
