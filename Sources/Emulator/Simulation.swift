@@ -937,20 +937,63 @@ public final class Simulation {
     /// meanwhile (a hint; the results do not depend on it).
     public func arrive(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
                        sentSize: Int?, on link: LinkID, at time: Int64, upcoming: FlowID? = nil) {
-        let l = Int(link.index)
-        if let upcoming, Int(upcoming.index) < flows.count {
+        arrive(flow: Int(flow.index), size: size, sequence: sequence, created: created, dontFragment: dontFragment, datagram: datagram,
+               sentSize: sentSize ?? -1, on: Int(link.index), at: time, upcoming: upcoming.map { Int($0.index) } ?? -1)
+    }
+
+    /// Feeds the run of arrivals at the start of `items` (up to `count`):
+    /// those of kind ``ReplayWork/Kind/arrival`` that are not fragments of
+    /// a datagram the reader split. Each goes as
+    /// ``arrive(flow:size:sequence:created:dontFragment:datagram:sentSize:on:at:upcoming:)``
+    /// would take it, in one call for the run instead of one per packet.
+    ///
+    /// `flowOfDirection` (`directions` entries) gives an item's flow by its
+    /// direction (every item's flow exists), `uplinks` its link by its
+    /// sender; the flow of the item `lookahead` places on (when it has one)
+    /// is fetched into the cache meanwhile. Returns how many items it took,
+    /// how many of them count as packets sent, and the latest send time.
+    public func arriveRun(_ items: UnsafePointer<ReplayWork>, count: Int, flowOfDirection: UnsafePointer<Int32>, directions: Int,
+                          uplinks: UnsafePointer<LinkID>, lookahead: Int) -> (taken: Int, counted: Int, latest: Int64) {
+        var k = 0
+        var counted = 0
+        var latest = Int64.min
+        while k < count {
+            let w = items + k
+            guard w.pointee.kind == .arrival, w.pointee.datagram == 0 else { break }
+            var upcoming = -1
+            if k &+ lookahead < count {
+                let d = Int(items[k &+ lookahead].direction)
+                if d < directions { upcoming = Int(flowOfDirection[d]) }
+            }
+            let counts = w.pointee.counts
+            arrive(flow: Int(flowOfDirection[Int(w.pointee.direction)]), size: Int(w.pointee.size), sequence: w.pointee.sequence,
+                   created: w.pointee.time, dontFragment: w.pointee.dontFragment, datagram: 0,
+                   sentSize: counts ? Int(w.pointee.datagramSize) : -1, on: Int(uplinks[Int(w.pointee.sender)].index),
+                   at: w.pointee.arrival, upcoming: upcoming)
+            if counts { counted &+= 1 }
+            latest = max(latest, w.pointee.time)
+            k &+= 1
+        }
+        return (k, counted, latest)
+    }
+
+    /// ``arrive(flow:size:sequence:created:dontFragment:datagram:sentSize:on:at:upcoming:)``
+    /// in plain integers: `sentSize` and `upcoming` -1 for none.
+    @inline(__always)
+    private func arrive(flow f: Int, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
+                        sentSize: Int, on l: Int, at time: Int64, upcoming u: Int) {
+        if u >= 0 && u < flows.count {
             // The hop's lines, and the one a drop touches (see FlowState).
-            let u = Int(upcoming.index)
             fetchHop(flow: u, at: channels[l].to)
             dxemu_prefetch_for_write(UnsafeRawPointer(flows.base + u) + FlowState.dropCountersOffset)
         }
-        if let sentSize { countSent(flow: Int(flow.index), size: sentSize) }
+        if sentSize >= 0 { countSent(flow: f, size: sentSize) }
         let order = EventHeap.order(.link, l)
         if hasEvent(before: time, order: order) { run(before: time, order: order) }
         now = SimTime(nanoseconds: time)
         eventsProcessed &+= 1
         channels[l].statistics.packetsDelivered &+= 1
-        var p = hostPacket(flow: Int(flow.index), size: size, sequence: sequence, created: created, dontFragment: dontFragment, datagram: datagram)
+        var p = hostPacket(flow: f, size: size, sequence: sequence, created: created, dontFragment: dontFragment, datagram: datagram)
         receive(&p, at: channels[l].to, now: time)
     }
 

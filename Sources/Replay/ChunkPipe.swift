@@ -1,53 +1,7 @@
 import Dispatch
+import Emulator
 import PacketWire
 import Scenario
-
-/// One item of work for the simulation thread, made by the reader thread:
-/// a captured packet to send (or its fate on a host uplink the reader sends
-/// on), a closed-loop TCP write, or a new flow. 48 bytes, no references.
-struct ReplayWork {
-    enum Kind: UInt8 {
-        /// Run the simulation to `time`, then send the packet from its host.
-        case send
-        /// Run to `time`, then hand `size` bytes to the direction's TCP sender.
-        case write
-        /// The packet crossed its host's uplink (sent on the reader thread) and
-        /// reaches the far end at `arrival`.
-        case arrival
-        /// The packet was dropped on its host's uplink when sent at `time`.
-        case drop
-        /// Make the direction's flow, the simulation run to `time` first
-        /// (not at all when `time` is negative).
-        case newFlow
-    }
-
-    /// When it enters the network (virtual nanoseconds).
-    var time: Int64
-    /// `arrival`: when it reaches the far end of its host's uplink.
-    var arrival: Int64 = 0
-    /// IP datagram length (of this fragment, when fragmented on the uplink).
-    var size: Int32
-    /// Index of its direction (see ``DirectionPlan``).
-    var direction: Int32
-    /// `arrival`, `drop`: the packet's sequence number in its flow.
-    var sequence: UInt32 = 0
-    /// The reader's number of a datagram the uplink fragmented (0: none),
-    /// its size and its fragment count.
-    var datagram: UInt32 = 0
-    var datagramSize: Int32 = 0
-    var fragments: UInt16 = 0
-    var kind: Kind
-    /// `drop`: the ``DropReason``'s raw value.
-    var reason: UInt8 = 0
-    /// `arrival`: which of the reader's uplink senders carried it.
-    var sender: UInt8 = 0
-    /// The IPv4 Don't Fragment bit as captured.
-    var dontFragment: Bool
-    /// `arrival`, `drop`: the datagram's first piece (it counts as one packet sent).
-    var counts = false
-    /// `drop`: over the MTU with DF set, on a link that reports it (ICMP).
-    var tooBig = false
-}
 
 /// A conversation direction first seen by the reader: where it was mapped.
 /// The simulation side makes its flow or TCP connection on first use.

@@ -248,9 +248,24 @@ struct Feeder {
                 directions.append(Direction(plan: plan))
                 flowOfDirection.append(-1)
             }
-            for i in 0..<chunk.count {
+            var i = 0
+            while i < chunk.count {
                 let work = chunk.items[i]
                 let d = Int(work.direction)
+                if work.kind == .arrival && work.datagram == 0 {
+                    // A run of plain arrivals, in one call.
+                    let run = flowOfDirection.withUnsafeBufferPointer { flowOf in
+                        uplinks.withUnsafeBufferPointer { links in
+                            sim.arriveRun(chunk.items + i, count: chunk.count &- i, flowOfDirection: flowOf.baseAddress!,
+                                          directions: flowOf.count, uplinks: links.baseAddress!, lookahead: Feeder.lookahead)
+                        }
+                    }
+                    replayed += run.counted
+                    last = max(last, run.latest)
+                    i += run.taken
+                    continue
+                }
+                defer { i += 1 }
                 switch work.kind {
                 case .write:
                     sim.run(until: SimTime(nanoseconds: work.time))
