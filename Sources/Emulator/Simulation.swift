@@ -42,7 +42,7 @@ public final class Simulation {
     /// cache where the flow states would not.
     @exclusivity(unchecked) var flowDestinations = UnsafeTable<Int32>()
     /// Whether the flow states outgrow the cache, so that an arrival fetches
-    /// ahead the state of a packet behind it (see ``arrivals(on:limit:)``);
+    /// ahead the state of a packet behind it (see ``arrivals(on:last:)``);
     /// with a few flows the fetch is pure cost.
     @exclusivity(unchecked) var fetchesFlowStateAhead = false
     @exclusivity(unchecked) var sources = UnsafeTable<SourceState>()
@@ -326,16 +326,19 @@ public final class Simulation {
     /// and keeps every rare case (drops, fragments, ICMP, peering, loss,
     /// jitter, taps, TCP) in functions of its own, out of the way.
     public func run(until end: SimTime) {
-        let limit = end.nanoseconds
-        let last = EventHeap.Entry.lastKey(at: limit)
+        runEvents(through: EventHeap.Entry.lastKey(at: end.nanoseconds))
+        now = max(now, end)
+    }
+
+    /// Runs every event whose key (time, order) is not above `last`.
+    private func runEvents(through last: UInt128) {
         while true {
             let key = firstKey
             if key > last { break }
             let top = EventHeap.Entry(key: key)
             now = SimTime(nanoseconds: top.time)
-            step(top.order, at: top.time, limit: limit)
+            step(top.order, at: top.time, last: last)
         }
-        now = max(now, end)
     }
 
     /// The key of the next event, link arrival or other
@@ -345,14 +348,14 @@ public final class Simulation {
 
     /// Runs the entity at the top of the heap (order `order`, due at `time`).
     @inline(__always)
-    private func step(_ order: UInt64, at time: Int64, limit: Int64) {
+    private func step(_ order: UInt64, at time: Int64, last: UInt128) {
         let id = EventHeap.id(of: order)
         // Tests in order of frequency (a jump table costs more than two).
         let kind = EventHeap.kind(of: order)
         if kind == .link {
-            arrivals(on: id, limit: limit)
+            arrivals(on: id, last: last)
         } else if kind == .source {
-            emissions(from: id, limit: limit)
+            emissions(from: id, last: last)
         } else {
             _ = heap.pop()
             eventsProcessed &+= 1
@@ -365,14 +368,8 @@ public final class Simulation {
     /// the heap orders first (timers, arrivals on links of lower index).
     @inline(never)
     private func run(before time: Int64, order: UInt64) {
-        run(until: SimTime(nanoseconds: time &- 1))
-        let bound = EventHeap.Entry(time: time, order: order).key
-        while true {
-            let key = firstKey
-            guard key < bound else { break }
-            now = SimTime(nanoseconds: time)
-            step(EventHeap.Entry(key: key).order, at: time, limit: time)
-        }
+        // Keys are unique: below (time, order) is at most one less.
+        runEvents(through: EventHeap.Entry(time: time, order: order).key &- 1)
     }
 
     /// Whether an event comes before an arrival at `time` on the link of
@@ -394,16 +391,16 @@ public final class Simulation {
 
     /// The entity at the top of the heap, whose next event is at `next` (none
     /// when `hasNext` is false), either runs again at once (true: it still
-    /// comes before everything else, within `limit`), or goes back into the
-    /// heap or leaves it (false).
+    /// comes before everything else, its key not above `last`), or goes back
+    /// into the heap or leaves it (false).
     @inline(__always)
-    private func continueWith(_ hasNext: Bool, _ next: Int64, _ order: UInt64, limit: Int64) -> Bool {
+    private func continueWith(_ hasNext: Bool, _ next: Int64, _ order: UInt64, last: UInt128) -> Bool {
         guard hasNext else {
             _ = heap.pop()
             return false
         }
         let e = EventHeap.Entry(time: next, order: order)
-        if next > limit {
+        if e.key > last {
             heap.replaceFirst(with: e)
             return false
         }
@@ -413,19 +410,19 @@ public final class Simulation {
     /// The same for the link in front of the schedule, whose next arrival
     /// is at `next`.
     @inline(__always)
-    private func continueLink(_ hasNext: Bool, _ next: Int64, _ order: UInt64, limit: Int64) -> Bool {
+    private func continueLink(_ hasNext: Bool, _ next: Int64, _ order: UInt64, last: UInt128) -> Bool {
         guard hasNext else {
             linkSchedule.removeFirst()
             return false
         }
         let e = EventHeap.Entry(time: next, order: order)
-        return linkSchedule.updateFirst(e) && next <= limit && e.key < heap.firstKey
+        return linkSchedule.updateFirst(e) && e.key <= last && e.key < heap.firstKey
     }
 
     /// Delivers the head packets of link `l` while they come before every other
     /// event, then puts the link back in the heap (or out, when it is empty).
     @inline(__always)
-    private func arrivals(on l: Int, limit: Int64) {
+    private func arrivals(on l: Int, last: UInt128) {
         let order = EventHeap.order(.link, l)
         let ch = channels.base + l
         while true {
@@ -460,7 +457,7 @@ public final class Simulation {
                 drop(packet, ch.pointee.state == .down ? .linkDown : .blackholed, link: l, now: t)
             }
             let more = ch.pointee.ring.count > 0
-            if !continueLink(more, more ? ch.pointee.ring.first.pointee.arrival : 0, order, limit: limit) { return }
+            if !continueLink(more, more ? ch.pointee.ring.first.pointee.arrival : 0, order, last: last) { return }
         }
     }
 
@@ -506,7 +503,7 @@ public final class Simulation {
     /// Sends the packets of source `s` while they come before every other
     /// event, then puts the source back in the heap (or out, when it is done).
     @inline(__always)
-    private func emissions(from s: Int, limit: Int64) {
+    private func emissions(from s: Int, last: UInt128) {
         let order = EventHeap.order(.source, s)
         let source = sources.base + s
         while true {
@@ -519,7 +516,7 @@ public final class Simulation {
             emit(flow: Int(source.pointee.flow), size: size, at: t)
             let next = source.pointee.next
             let more = source.pointee.remaining > 0 && next < source.pointee.stop
-            if !continueWith(more, next, order, limit: limit) { return }
+            if !continueWith(more, next, order, last: last) { return }
         }
     }
 
