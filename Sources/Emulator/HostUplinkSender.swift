@@ -64,6 +64,12 @@ public struct HostUplinkSender: @unchecked Sendable {
             recordLinkDrop(.mtuExceeded, at: t)
             return .dropped(.mtuExceeded)
         }
+        return fragment(pieces, at: t)
+    }
+
+    /// Sends the pieces of a fragmented packet (out of the way of `send`).
+    @inline(never)
+    private mutating func fragment(_ pieces: [Fragmentation.Fragment], at t: Int64) -> Fate {
         statistics.fragmentsCreated &+= UInt64(pieces.count)
         fragments.removeAll(keepingCapacity: true)
         for piece in pieces { fragments.append((piece.totalLength, enqueue(size: piece.totalLength, at: t))) }
@@ -71,6 +77,7 @@ public struct HostUplinkSender: @unchecked Sendable {
     }
 
     /// ``Simulation``'s enqueue for this link (no loss model, no jitter, no tap).
+    @inline(__always)
     private mutating func enqueue(size: Int, at t: Int64) -> Fate {
         if egress.lastTransmitted <= t {
             pending.removeAll()
