@@ -330,7 +330,10 @@ public final class Simulation {
         now = max(now, end)
     }
 
-    /// Runs every event whose key (time, order) is not above `last`.
+    /// Runs every event whose key (time, order) is not above `last`. Out of
+    /// line: the loop with the whole per-hop path inlined is large, and its
+    /// callers (``run(until:)``, an arrival fed from a reader) are hot.
+    @inline(never)
     private func runEvents(through last: UInt128) {
         while true {
             let key = firstKey
@@ -366,7 +369,7 @@ public final class Simulation {
     /// Runs every event that comes before an arrival at `time` on the link
     /// of heap order `order`: those before `time`, and those at `time` that
     /// the heap orders first (timers, arrivals on links of lower index).
-    @inline(never)
+    @inline(__always)
     private func run(before time: Int64, order: UInt64) {
         // Keys are unique: below (time, order) is at most one less.
         runEvents(through: EventHeap.Entry(time: time, order: order).key &- 1)
