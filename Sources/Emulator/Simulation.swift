@@ -349,7 +349,7 @@ public final class Simulation {
     @inline(__always)
     private var firstKey: UInt128 { min(linkSchedule.firstKey, heap.firstKey) }
 
-    /// Runs the entity at the top of the heap (order `order`, due at `time`).
+    /// Runs the entity whose event comes first (order `order`, due at `time`).
     @inline(__always)
     private func step(_ order: UInt64, at time: Int64, last: UInt128) {
         let id = EventHeap.id(of: order)
@@ -423,7 +423,8 @@ public final class Simulation {
     }
 
     /// Delivers the head packets of link `l` while they come before every other
-    /// event, then puts the link back in the heap (or out, when it is empty).
+    /// event, then gives the link its next place in the schedule (or takes it
+    /// out, when it is empty).
     @inline(__always)
     private func arrivals(on l: Int, last: UInt128) {
         let order = EventHeap.order(.link, l)
@@ -471,8 +472,8 @@ public final class Simulation {
     /// the L1/L2 cache and arrivals fetch nothing ahead.
     static let flowsInCache = 256
 
-    /// Starts loading what a packet of flow `f` arriving at node `n` will
-    /// touch: the flow's first line (delivery and send counters) and the
+    /// Starts loading what a packet of flow `f` fed to node `n` from a
+    /// reader will touch: the flow's first line (the send counters) and the
     /// node's route-cache word for the flow. A hint: results do not depend on it.
     @inline(__always)
     private func fetchHop(flow f: Int, at n: Int32) {
