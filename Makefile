@@ -8,6 +8,8 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 RELEASE := -c release -Xswiftc -target-cpu -Xswiftc native
 # The peers are copied under .build and built there: ../shared stays untouched.
 PEERS := .build/peers
+# Rounds of `make bench-replay`.
+REPLAY_ROUNDS ?= 10
 LPM_PEER := $(PEERS)/lpm
 
 .PHONY: demo test deps build release bench-lookup bench-read bench-replay bench-allocs sample-capture clean
@@ -53,10 +55,17 @@ bench-read: release $(PEERS)/pcapread
 # round in one run (issue 7's yardstick: the ratio should be at least 0.7).
 bench-replay: release $(PEERS)/pcapread
 	cd $(PEERS)/pcapread && ./build.sh && { [ -f /tmp/dxemu-big.pcap ] || python3 gen_capture.py /tmp/dxemu-big.pcap 2000000 1; }
-	for i in 1 2 3; do \
+	@# Each round: libpcap, dxemu, libpcap again (the VM changes speed from
+	@# minute to minute: the ratio is to the mean of the two libpcap figures);
+	@# the median over the rounds at the end.
+	@for i in $$(seq $(REPLAY_ROUNDS)); do \
 	  p=$$(taskset -c 1 $(PEERS)/pcapread/build/pcapread /tmp/dxemu-big.pcap 3 | sed -n 's/.*mpps_median=\([0-9.]*\).*/\1/p'); \
 	  d=$$(taskset -c 0,1 .build/release/dxemu bench replay /tmp/dxemu-big.pcap -R 3 | sed -n 's/.*mpps_median=\([0-9.]*\).*/\1/p'); \
-	  echo "round $$i libpcap_read_mpps=$$p dxemu_replay_mpps=$$d ratio=$$(echo $$d $$p | awk '{printf "%.2f", $$1 / $$2}')"; done
+	  q=$$(taskset -c 1 $(PEERS)/pcapread/build/pcapread /tmp/dxemu-big.pcap 3 | sed -n 's/.*mpps_median=\([0-9.]*\).*/\1/p'); \
+	  echo "round $$i libpcap_read_mpps=$$p/$$q dxemu_replay_mpps=$$d ratio=$$(echo $$d $$p $$q | awk '{printf "%.3f", 2 * $$1 / ($$2 + $$3)}')"; \
+	done | tee .build/bench-replay.txt
+	@sed -n 's/.*ratio=//p' .build/bench-replay.txt | sort -n | awk '{r[NR] = $$1} END {m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2; \
+	  printf "median ratio %.3f over %d rounds (min %.3f, max %.3f)\n", m, NR, r[1], r[NR]}'
 
 # Allocations per packet: the malloc count of a run must not grow with its
 # packets (forwarding 1M vs 10M packets; replaying 200k vs 1M packets).
