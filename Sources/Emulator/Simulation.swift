@@ -967,6 +967,8 @@ public final class Simulation {
                 if d < directions { upcoming = Int(flowOfDirection[d]) }
             }
             let counts = w.pointee.counts
+            assert(Int(w.pointee.direction) < directions && flowOfDirection[Int(w.pointee.direction)] >= 0,
+                   "an arrival's flow is made before it")
             arrive(flow: Int(flowOfDirection[Int(w.pointee.direction)]), size: Int(w.pointee.size), sequence: w.pointee.sequence,
                    created: w.pointee.time, dontFragment: w.pointee.dontFragment, datagram: 0,
                    sentSize: counts ? Int(w.pointee.datagramSize) : -1, on: Int(uplinks[Int(w.pointee.sender)].index),
