@@ -189,16 +189,7 @@ struct FrameSource {
     /// Appends one item to the chunk, handing the chunk over when it is full.
     @inline(__always)
     static func push(_ work: ReplayWork, into chunk: inout WorkChunk, _ pipe: ChunkPipe) {
-        if chunk.isFull {
-            pipe.publish(chunk)
-            chunk = pipe.acquireEmpty()
-        }
-        chunk.items[chunk.count] = work
-        chunk.count += 1
-        // The slots ahead were last read on the simulation's core: ask for
-        // them, for writing, before the stores come (a hint; past the end
-        // of the chunk it fetches nothing that matters).
-        dxemu_prefetch_for_write(chunk.items + (chunk.count &+ FrameSource.chunkWriteAhead))
+        nextSlot(of: &chunk, pipe).initialize(to: work)
     }
 
     /// Copies the item at `source` (a queue's, written long before) into the
@@ -207,13 +198,24 @@ struct FrameSource {
     /// forwarding (perf had nine tenths of the release's time on that copy).
     @inline(__always)
     static func push(copyOf source: UnsafePointer<ReplayWork>, into chunk: inout WorkChunk, _ pipe: ChunkPipe) {
+        nextSlot(of: &chunk, pipe).update(from: source, count: 1)
+    }
+
+    /// The chunk's next slot, counted in (the chunk is handed over first
+    /// when it is full).
+    @inline(__always)
+    private static func nextSlot(of chunk: inout WorkChunk, _ pipe: ChunkPipe) -> UnsafeMutablePointer<ReplayWork> {
         if chunk.isFull {
             pipe.publish(chunk)
             chunk = pipe.acquireEmpty()
         }
-        (chunk.items + chunk.count).update(from: source, count: 1)
+        let slot = chunk.items + chunk.count
         chunk.count += 1
+        // The slots ahead were last read on the simulation's core: ask for
+        // them, for writing, before the stores come (a hint; past the end
+        // of the chunk it fetches nothing that matters).
         dxemu_prefetch_for_write(chunk.items + (chunk.count &+ FrameSource.chunkWriteAhead))
+        return slot
     }
 
     /// How many work items ahead of the next one the chunk is fetched.
