@@ -47,13 +47,6 @@ struct EventHeap {
 
     init() { entries[0] = Entry(key: LinkSchedule.none) }
 
-    var isEmpty: Bool { entries.isEmpty }
-    var count: Int { entries.count }
-
-    /// The least entry (the heap must not be empty).
-    @inline(__always)
-    var top: Entry { entries[0] }
-
     /// The least entry's key, or ``LinkSchedule/none`` when the heap is empty.
     @inline(__always)
     var firstKey: UInt128 { entries[0].key }

@@ -34,8 +34,6 @@ struct LinkSchedule {
 
     func deallocate() { slots.deallocate() }
 
-    var isEmpty: Bool { count == 0 }
-
     /// The earliest entry's key, or ``none`` when no link has packets in flight.
     @inline(__always)
     var firstKey: UInt128 { slots[head].key }

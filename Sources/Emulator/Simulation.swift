@@ -41,10 +41,6 @@ public final class Simulation {
     /// hop reads it, and with thousands of flows this table stays in the
     /// cache where the flow states would not.
     @exclusivity(unchecked) var flowDestinations = UnsafeTable<Int32>()
-    /// Whether the flow states outgrow the cache, so that an arrival fetches
-    /// ahead the state of a packet behind it (see ``arrivals(on:last:)``);
-    /// with a few flows the fetch is pure cost.
-    @exclusivity(unchecked) var fetchesFlowStateAhead = false
     @exclusivity(unchecked) var sources = UnsafeTable<SourceState>()
     /// The pending events: the links' next arrivals, and the rest.
     @exclusivity(unchecked) var linkSchedule = LinkSchedule()
@@ -243,7 +239,6 @@ public final class Simulation {
         }
         flows.append(FlowState(spec: spec, group: group))
         flowDestinations.append(spec.destination.index)
-        fetchesFlowStateAhead = flows.count > Simulation.flowsInCache
         flows[flows.count - 1].sizeCap = sizeCap(for: spec)
         for n in nodes.indices { nodes[n].routeCache.append(0) }
         return FlowID(index: Int32(flows.count - 1))
@@ -438,7 +433,9 @@ public final class Simulation {
             if ch.pointee.ring.count > Simulation.arrivalLookahead {
                 // More packets on the link: fetch what a later arrival will
                 // touch, and the ring entries after it.
-                if fetchesFlowStateAhead {
+                // With a few flows their states stay in the cache and the
+                // fetch is pure cost.
+                if flows.count > Simulation.flowsInCache {
                     let ahead = ch.pointee.ring.address(of: Simulation.arrivalLookahead)
                     fetchArrival(flow: Int(ahead.pointee.packet.flow), at: ch.pointee.to)
                 }
@@ -933,19 +930,18 @@ public final class Simulation {
     /// `sentSize` is the size the packet counts for in the flow's packets
     /// sent (the whole datagram's, on its first fragment; nil on the others).
     ///
-    /// `upcoming`, when the caller knows it, is the flow of a packet that
-    /// comes a few calls later: its counters are fetched into the cache
-    /// meanwhile (a hint; the results do not depend on it).
+    /// Runs of plain arrivals go through ``arriveRun(_:count:flowOfDirection:directions:uplinks:lookahead:)``,
+    /// which also fetches the flows of packets a few places on.
     public func arrive(flow: FlowID, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
-                       sentSize: Int?, on link: LinkID, at time: Int64, upcoming: FlowID? = nil) {
+                       sentSize: Int?, on link: LinkID, at time: Int64) {
         arrive(flow: Int(flow.index), size: size, sequence: sequence, created: created, dontFragment: dontFragment, datagram: datagram,
-               sentSize: sentSize ?? -1, on: Int(link.index), at: time, upcoming: upcoming.map { Int($0.index) } ?? -1)
+               sentSize: sentSize ?? -1, on: Int(link.index), at: time, upcoming: -1)
     }
 
     /// Feeds the run of arrivals at the start of `items` (up to `count`):
     /// those of kind ``ReplayWork/Kind/arrival`` that are not fragments of
     /// a datagram the reader split. Each goes as
-    /// ``arrive(flow:size:sequence:created:dontFragment:datagram:sentSize:on:at:upcoming:)``
+    /// ``arrive(flow:size:sequence:created:dontFragment:datagram:sentSize:on:at:)``
     /// would take it, in one call for the run instead of one per packet.
     ///
     /// `flowOfDirection` (`directions` entries) gives an item's flow by its
@@ -980,8 +976,10 @@ public final class Simulation {
         return (k, counted, latest)
     }
 
-    /// ``arrive(flow:size:sequence:created:dontFragment:datagram:sentSize:on:at:upcoming:)``
-    /// in plain integers: `sentSize` and `upcoming` -1 for none.
+    /// ``arrive(flow:size:sequence:created:dontFragment:datagram:sentSize:on:at:)``
+    /// in plain integers (`sentSize` -1 for none); `upcoming` (-1: none) is
+    /// the flow of a packet a few places on, fetched into the cache
+    /// meanwhile (a hint; the results do not depend on it).
     @inline(__always)
     private func arrive(flow f: Int, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32,
                         sentSize: Int, on l: Int, at time: Int64, upcoming u: Int) {

@@ -297,13 +297,9 @@ struct Feeder {
                         datagrams[work.datagram] = entry.left > 0 ? entry : nil
                     }
                     if work.kind == .arrival {
-                        var upcoming: FlowID? = nil
-                        if i &+ Feeder.lookahead < chunk.count {
-                            let d = Int(chunk.items[i &+ Feeder.lookahead].direction)
-                            if d < flowOfDirection.count && flowOfDirection[d] >= 0 { upcoming = FlowID(index: flowOfDirection[d]) }
-                        }
+                        // A fragment (plain arrivals went in runs above).
                         sim.arrive(flow: flow, size: Int(work.size), sequence: work.sequence, created: work.time, dontFragment: work.dontFragment,
-                                   datagram: record, sentSize: sentSize, on: uplinks[Int(work.sender)], at: work.arrival, upcoming: upcoming)
+                                   datagram: record, sentSize: sentSize, on: uplinks[Int(work.sender)], at: work.arrival)
                     } else {
                         sim.recordHostDrop(flow: flow, size: Int(work.size), sequence: work.sequence, created: work.time,
                                            dontFragment: work.dontFragment, datagram: record, sentSize: sentSize,
