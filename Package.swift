@@ -5,7 +5,7 @@
 //   PacketWire, RouteLookup            leaves, no dependencies
 //   Capture        -> CPcap, PacketWire
 //   Inspect        -> Capture, PacketWire
-//   Emulator       -> PacketWire, RouteLookup, DeterministicRandom, CacheHints (C: a prefetch)
+//   Emulator       -> PacketWire, RouteLookup, DeterministicRandom, CacheHints (C: prefetch, spin pause)
 //   ControlPlane   -> Emulator
 //   Scenario       -> ControlPlane + Yams (SecureCart designs, presets, YAML files, runs)
 //   Replay         -> Capture, Scenario, CacheHints (captured traffic through a design)

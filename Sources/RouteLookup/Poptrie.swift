@@ -131,8 +131,7 @@ public final class Poptrie<Family: AddressFamily> {
     /// An empty table: every lookup answers ``noRoute``.
     public init() {
         let bytes = Self.directBytes
-        direct = UnsafeMutableRawPointer(LargeBuffer.allocate(UInt8.self, count: bytes))
-        direct.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        direct = LargeBuffer.allocateZeroed(bytes: bytes)
         lineCapacity = 1024
         arena = Self.allocateArena(lineCapacity)
         reset()
@@ -175,7 +174,7 @@ public final class Poptrie<Family: AddressFamily> {
     }
 
     deinit {
-        LargeBuffer.free(direct.assumingMemoryBound(to: UInt8.self))
+        LargeBuffer.freeZeroed(direct, bytes: Self.directBytes)
         LargeBuffer.free(arena)
     }
 
