@@ -137,7 +137,7 @@ struct FrameSource {
                 }
                 clock = t
                 let known = plans.count
-                guard let d = directionFor(info: info, bytes: record.bytes, chunk: chunk) else { continue }
+                guard let d = directionFor(info: &info, bytes: record.bytes, chunk: chunk) else { continue }
                 var work = ReplayWork(time: t, size: Int32(size), direction: Int32(d), kind: .send, dontFragment: info.ip.dontFragment)
                 if options.closedLoopTCP != nil, info.ip.flow.ipProtocol == IPProtocol.tcp, info.ip.fragment == .whole {
                     // Closed loop: the captured segment is an application write.
@@ -343,15 +343,20 @@ struct FrameSource {
     /// This packet's direction, mapped on first sight (new directions go out
     /// with the chunk that first uses them).
     @inline(__always)
-    mutating func directionFor(info: PacketInfo, bytes: UnsafeRawBufferPointer, chunk: WorkChunk) -> Int? {
+    ///
+    /// `info` is passed by address (it is not changed): a copy of the
+    /// value, written field by field by the parser a moment before, was
+    /// read back in wide loads that waited for those stores (perf had a
+    /// third of the reader's loop on that copy).
+    mutating func directionFor(info: inout PacketInfo, bytes: UnsafeRawBufferPointer, chunk: WorkChunk) -> Int? {
         // The usual case, a known direction, inline; the rest out of line.
         if let f = table.find(info.ip.flow), f >= 0 { return Int(f) }
-        return directionForOther(info: info, bytes: bytes, chunk: chunk)
+        return directionForOther(info: &info, bytes: bytes, chunk: chunk)
     }
 
     /// ``directionFor(info:bytes:chunk:)`` for a key outside the topology or not yet seen.
     @inline(never)
-    mutating func directionForOther(info: PacketInfo, bytes: UnsafeRawBufferPointer, chunk: WorkChunk) -> Int? {
+    mutating func directionForOther(info: inout PacketInfo, bytes: UnsafeRawBufferPointer, chunk: WorkChunk) -> Int? {
         let key = info.ip.flow
         if let f = table.find(key) {
             if f >= 0 { return Int(f) }
