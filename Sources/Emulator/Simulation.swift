@@ -452,7 +452,8 @@ public final class Simulation {
             if ch.pointee.state == .up {
                 ch.pointee.statistics.packetsDelivered &+= 1
                 if ch.pointee.metered { meterArrival(packet, on: l, at: t) }
-                packet.overhead = 0
+                // The link's overhead stays in `packet.overhead`: nothing
+                // reads it before the next enqueue sets that link's.
                 receive(&packet, at: ch.pointee.to, now: t)
             } else {
                 drop(packet, ch.pointee.state == .down ? .linkDown : .blackholed, link: l, now: t)
@@ -552,10 +553,12 @@ public final class Simulation {
     /// A packet reaches node `n`.
     @inline(__always)
     private func receive(_ p: inout Packet, at n: Int32, now t: Int64) {
-        let f = Int(p.flow)
         if p.isICMPError {
-            if icmpReachedSource(p, at: n) { return }
-        } else if n == flowDestinations[f] {
+            receiveICMPError(p, at: n, now: t)
+            return
+        }
+        let f = Int(p.flow)
+        if n == flowDestinations[f] {
             deliver(p, now: t)
             return
         }
@@ -566,20 +569,36 @@ public final class Simulation {
         }
         p.ttl &-= 1
         let link: Int32
-        if p.isICMPError {
-            link = routeTowardSource(at: Int(n), flow: f)
+        let cached = node.pointee.routeCache[f]
+        if UInt32(truncatingIfNeeded: cached >> 32) == node.pointee.fibVersion {
+            link = Int32(truncatingIfNeeded: cached & 0xFFFF_FFFF) &- 1
         } else {
-            let cached = node.pointee.routeCache[f]
-            if UInt32(truncatingIfNeeded: cached >> 32) == node.pointee.fibVersion {
-                link = Int32(truncatingIfNeeded: cached & 0xFFFF_FFFF) &- 1
-            } else {
-                link = route(at: Int(n), flow: f)
-            }
+            link = route(at: Int(n), flow: f)
         }
         if link < 0 {
             drop(p, .noRoute, link: -1, now: t)
         } else {
             transmit(p, on: Int(link), now: t)
+        }
+    }
+
+    /// An ICMP error reaches node `n`: counted at its flow's source,
+    /// forwarded toward the source elsewhere (out of the usual packet's way).
+    @inline(never)
+    private func receiveICMPError(_ p: Packet, at n: Int32, now t: Int64) {
+        if icmpReachedSource(p, at: n) { return }
+        let node = nodes.base + Int(n)
+        if node.pointee.kind != .router || p.ttl <= 1 {
+            drop(p, node.pointee.kind != .router ? .noRoute : .ttlExpired, link: -1, now: t)
+            return
+        }
+        var forwarded = p
+        forwarded.ttl &-= 1
+        let link = routeTowardSource(at: Int(n), flow: Int(p.flow))
+        if link < 0 {
+            drop(forwarded, .noRoute, link: -1, now: t)
+        } else {
+            transmitOutOfLine(forwarded, on: Int(link), now: t)
         }
     }
 
