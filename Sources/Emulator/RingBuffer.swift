@@ -46,6 +46,20 @@ public struct RingBuffer<Element> {
         storedCount &-= 1
     }
 
+    /// Copies up to `count` of the oldest entries into `destination` (plain
+    /// values: a block copy, whatever it held before), as many
+    /// as lie in one stretch of the storage (before it wraps), and forgets
+    /// them; returns how many (at least one while `count` and the ring are
+    /// not 0).
+    @inlinable
+    public mutating func moveFirst(_ count: Int, to destination: UnsafeMutablePointer<Element>) -> Int {
+        let n = Swift.min(count, storedCount, capacity &- head)
+        destination.initialize(from: buffer + head, count: n)
+        head = (head &+ n) & (capacity &- 1)
+        storedCount &-= n
+        return n
+    }
+
     /// Removes and returns the oldest entry (the ring must not be empty).
     @inlinable
     public mutating func removeFirst() -> Element {

@@ -201,6 +201,23 @@ struct FrameSource {
         nextSlot(of: &chunk, pipe).update(from: source, count: 1)
     }
 
+    /// Moves the first `count` items of `queue` into the chunk, handing the
+    /// chunk over whenever it fills: a block copy per stretch of the
+    /// queue's ring and of the chunk.
+    @inline(__always)
+    static func move(_ count: Int, from queue: inout WorkQueue, into chunk: inout WorkChunk, _ pipe: ChunkPipe) {
+        var left = count
+        while left > 0 {
+            if chunk.isFull {
+                pipe.publish(chunk)
+                chunk = pipe.acquireEmpty()
+            }
+            let n = queue.moveFirst(min(left, WorkChunk.capacity &- chunk.count), to: chunk.items + chunk.count)
+            chunk.count &+= n
+            left &-= n
+        }
+    }
+
     /// The chunk's next slot, counted in (the chunk is handed over first
     /// when it is full).
     @inline(__always)
@@ -309,15 +326,16 @@ struct FrameSource {
                 continue
             }
             // Take that queue's items while they stay first: before the
-            // others' heads and before `limit`.
-            repeat {
-                FrameSource.push(copyOf: pending[best].first, into: &chunk, pipe)
-                pending[best].discardFirst()
-                if pending[best].isEmpty { break }
-                let arrival = pending[best].headArrival
-                if arrival >= limit { break }
-                if arrival > nextTime || (arrival == nextTime && bestOrder > nextOrder) { break }
-            } while true
+            // others' heads and before `limit`; counted first, then moved
+            // as a block (most of a replay's work goes through here).
+            let queue = pending + best
+            var run = 1
+            while run < queue.pointee.count {
+                let arrival = queue.pointee.arrival(at: run)
+                if arrival >= limit || arrival > nextTime || (arrival == nextTime && bestOrder > nextOrder) { break }
+                run &+= 1
+            }
+            FrameSource.move(run, from: &queue.pointee, into: &chunk, pipe)
         }
     }
 
@@ -487,6 +505,15 @@ struct WorkQueue {
     var headArrival: Int64 { items.first.pointee.arrival }
 
     mutating func append(_ item: ReplayWork) { items.append(item) }
+    /// How many items there are.
+    var count: Int { items.count }
+    /// The arrival of the item `offset` places after the oldest.
+    func arrival(at offset: Int) -> Int64 { items.address(of: offset).pointee.arrival }
+    /// Copies up to `count` of the oldest items to `destination` (as many
+    /// as lie in one stretch of the ring) and forgets them; returns how many.
+    mutating func moveFirst(_ count: Int, to destination: UnsafeMutablePointer<ReplayWork>) -> Int {
+        items.moveFirst(count, to: destination)
+    }
     /// The oldest item, in place (the queue must not be empty).
     var first: UnsafeMutablePointer<ReplayWork> { items.first }
     mutating func discardFirst() { items.discardFirst() }
