@@ -42,12 +42,15 @@ public struct FlowStatistics: Sendable, Equatable {
 /// keeps these in a 64-byte-aligned table and the stride is five whole lines
 /// (checked by a test), so that with thousands of flows (a replayed capture)
 ///
-/// - a send touches line 0 only (the fields below, `sent`, `bytesSent`),
+/// - a synthetic source's send touches line 0 (the fields below),
 /// - a delivery lines 0 and 1 (the delivery counters and latencies),
-/// - a drop lines 0 and 2 (`group` and the per-reason drops),
+/// - a drop line 2 (the per-reason drops),
 ///
-/// and the spec, which the per-packet path never reads, comes last. The
-/// destination node, read at every hop, lives in a dense table of its own.
+/// and the spec, which the per-packet path never reads, comes last. What
+/// every hop or every packet reads lives in dense tables of the
+/// simulation's: the destination node, the group with the packets' TTL and
+/// flags, and the packets and bytes sent (so `statistics.sent` and
+/// `statistics.bytesSent` here stay 0: ``Simulation/statistics(of:)`` fills them).
 struct FlowState {
     /// Copies of hot spec fields.
     let sourceNode: Int32
@@ -82,6 +85,20 @@ struct FlowState {
         if spec.key.ipVersion == 6 { flags |= Packet.Flag.ipv6 | Packet.Flag.dontFragment }
         packetFlags = flags
     }
+}
+
+/// A flow's packets and bytes sent (see ``Simulation/flowSends``).
+struct FlowSends {
+    var packets: UInt64 = 0
+    var bytes: UInt64 = 0
+}
+
+/// What a send and a drop read of a flow besides its counters (see
+/// ``Simulation/flowTags``).
+struct FlowTags {
+    let group: Int32
+    let ttl: UInt8
+    let packetFlags: UInt8
 }
 
 /// Bookkeeping of a fragmented datagram: delivered when every fragment is,

@@ -59,8 +59,7 @@ extension Simulation {
     /// A segment (or ACK) with an explicit sequence number from its source host.
     func emitSegment(flow f: Int, sequence: Int64, size: Int, at t: Int64, sack: UInt32 = 0) {
         let flow = flows.base + f
-        flow.pointee.statistics.sent &+= 1
-        flow.pointee.statistics.bytesSent &+= UInt64(size)
+        countSent(flow: f, size: size)
         var packet = Packet(flow: UInt32(f), size: UInt32(size), sequence: UInt32(truncatingIfNeeded: sequence), created: t,
                             ttl: flow.pointee.ttl, flags: flow.pointee.packetFlags)
         packet.payload = sack

@@ -41,6 +41,15 @@ public final class Simulation {
     /// hop reads it, and with thousands of flows this table stays in the
     /// cache where the flow states would not.
     @exclusivity(unchecked) var flowDestinations = UnsafeTable<Int32>()
+    /// Each flow's packets and bytes sent, densely (16 bytes a flow): a
+    /// send counts here, not in the flow's state, so a packet that is
+    /// dropped on its way touches one line of flow state, not two. The
+    /// `sent` and `bytesSent` of ``FlowState/statistics`` stay 0; read
+    /// them through ``statistics(of:)``.
+    @exclusivity(unchecked) var flowSends = UnsafeTable<FlowSends>()
+    /// Each flow's report group and the TTL and flags of its packets,
+    /// densely (8 bytes a flow), for sends and drops.
+    @exclusivity(unchecked) var flowTags = UnsafeTable<FlowTags>()
     @exclusivity(unchecked) var sources = UnsafeTable<SourceState>()
     /// The pending events: the links' next arrivals, and the rest.
     @exclusivity(unchecked) var linkSchedule = LinkSchedule()
@@ -74,6 +83,8 @@ public final class Simulation {
         channels.deallocate()
         flows.deallocate()
         flowDestinations.deallocate()
+        flowSends.deallocate()
+        flowTags.deallocate()
         sources.deallocate()
         groupSeries.deallocate()
         linkSeries.deallocate()
@@ -239,6 +250,8 @@ public final class Simulation {
         }
         flows.append(FlowState(spec: spec, group: group))
         flowDestinations.append(spec.destination.index)
+        flowSends.append(FlowSends())
+        flowTags.append(FlowTags(group: group, ttl: flows[flows.count - 1].ttl, packetFlags: flows[flows.count - 1].packetFlags))
         flows[flows.count - 1].sizeCap = sizeCap(for: spec)
         for n in nodes.indices { nodes[n].routeCache.append(0) }
         return FlowID(index: Int32(flows.count - 1))
@@ -471,11 +484,11 @@ public final class Simulation {
     static let flowsInCache = 256
 
     /// Starts loading what a packet of flow `f` fed to node `n` from a
-    /// reader will touch: the flow's first line (the send counters) and the
-    /// node's route-cache word for the flow. A hint: results do not depend on it.
+    /// reader will touch: the flow's send counters and the node's
+    /// route-cache word for the flow. A hint: results do not depend on it.
     @inline(__always)
     private func fetchHop(flow f: Int, at n: Int32) {
-        dxemu_prefetch_for_write(UnsafeRawPointer(flows.base + f))
+        dxemu_prefetch_for_write(flowSends.base + f)
         dxemu_prefetch_for_write(nodes[Int(n)].routeCache.base + f)
     }
 
@@ -528,6 +541,7 @@ public final class Simulation {
         let flow = flows.base + f
         let size = min(requested, flow.pointee.sizeCap)
         let sequence = flow.pointee.nextSequence
+        flow.pointee.nextSequence &+= 1
         countSent(flow: f, size: size)
         let packet = Packet(flow: UInt32(truncatingIfNeeded: f), size: UInt32(truncatingIfNeeded: size), sequence: sequence,
                             created: t, ttl: flow.pointee.ttl, flags: flow.pointee.packetFlags)
@@ -541,11 +555,10 @@ public final class Simulation {
 
     /// Counts one packet (a datagram, `size` bytes) as sent by flow `f`'s host.
     @inline(__always)
-    private func countSent(flow f: Int, size: Int) {
-        let flow = flows.base + f
-        flow.pointee.nextSequence &+= 1
-        flow.pointee.statistics.sent &+= 1
-        flow.pointee.statistics.bytesSent &+= UInt64(size)
+    func countSent(flow f: Int, size: Int) {
+        let sends = flowSends.base + f
+        sends.pointee.packets &+= 1
+        sends.pointee.bytes &+= UInt64(size)
     }
 
     // MARK: - Forwarding
@@ -889,7 +902,7 @@ public final class Simulation {
 
     private func recordDrop(flow f: Int, _ reason: DropReason, now t: Int64) {
         flows[f].statistics.drops.increment(reason)
-        let g = Int(flows[f].group)
+        let g = Int(flowTags[f].group)
         groupSeries[g].advance(to: t)
         groupSeries[g].drops.increment(reason)
     }
@@ -937,7 +950,7 @@ public final class Simulation {
     /// The packet as its host made it (the flags of ``send(flow:size:dontFragment:)``).
     private func hostPacket(flow f: Int, size: Int, sequence: UInt32, created: Int64, dontFragment: Bool, datagram: UInt32) -> Packet {
         var p = Packet(flow: UInt32(truncatingIfNeeded: f), size: UInt32(truncatingIfNeeded: size), sequence: sequence,
-                       created: created, ttl: flows[f].ttl, flags: Simulation.flags(flows[f].packetFlags, dontFragment: dontFragment))
+                       created: created, ttl: flowTags[f].ttl, flags: Simulation.flags(flowTags[f].packetFlags, dontFragment: dontFragment))
         p.datagram = datagram
         return p
     }
@@ -1065,7 +1078,15 @@ public final class Simulation {
         return Path(links: links, stop: .ttlExpired)
     }
 
-    public func statistics(of flow: FlowID) -> FlowStatistics { flows[Int(flow.index)].statistics }
+    public func statistics(of flow: FlowID) -> FlowStatistics { statistics(ofFlow: Int(flow.index)) }
+
+    /// Flow `f`'s counters, the sends (kept apart) included.
+    func statistics(ofFlow f: Int) -> FlowStatistics {
+        var s = flows[f].statistics
+        s.sent = flowSends[f].packets
+        s.bytesSent = flowSends[f].bytes
+        return s
+    }
     public func statistics(of link: LinkID) -> LinkStatistics {
         let l = Int(link.index)
         var s = channels[l].statistics
@@ -1089,12 +1110,13 @@ public final class Simulation {
     /// Totals over every flow.
     public var totals: FlowStatistics {
         var t = FlowStatistics()
-        for f in flows.elements {
-            t.sent += f.statistics.sent
-            t.delivered += f.statistics.delivered
-            t.drops.add(f.statistics.drops)
-            t.bytesSent += f.statistics.bytesSent
-            t.bytesDelivered += f.statistics.bytesDelivered
+        for f in flows.indices {
+            let s = statistics(ofFlow: f)
+            t.sent += s.sent
+            t.delivered += s.delivered
+            t.drops.add(s.drops)
+            t.bytesSent += s.bytesSent
+            t.bytesDelivered += s.bytesDelivered
         }
         return t
     }
@@ -1116,7 +1138,7 @@ public final class Simulation {
             }
         }
         return flows.indices.compactMap { i in
-            let s = flows[i].statistics
+            let s = statistics(ofFlow: i)
             return s.sent == s.accountedFor + UInt64(inFlightByFlow[i] + pendingDatagrams[i]) ? nil : FlowID(index: Int32(i))
         }
     }
