@@ -55,7 +55,7 @@ struct FlowState {
     /// Copies of hot spec fields.
     let sourceNode: Int32
     var nextSequence: UInt32 = 0
-    var group: Int32
+    let group: Int32
     /// The closed-loop TCP connection this flow carries (data or ACKs), or -1.
     var tcp: Int32 = -1
     var packetFlags: UInt8
