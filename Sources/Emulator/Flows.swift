@@ -48,18 +48,15 @@ public struct FlowStatistics: Sendable, Equatable {
 ///
 /// and the spec, which the per-packet path never reads, comes last. What
 /// every hop or every packet reads lives in dense tables of the
-/// simulation's: the destination node, the group with the packets' TTL and
-/// flags, and the packets and bytes sent (so `statistics.sent` and
+/// simulation's: the destination node, the report group with the packets'
+/// TTL and flags (``FlowTags``), and the packets and bytes sent (so `statistics.sent` and
 /// `statistics.bytesSent` here stay 0: ``Simulation/statistics(of:)`` fills them).
 struct FlowState {
     /// Copies of hot spec fields.
     let sourceNode: Int32
     var nextSequence: UInt32 = 0
-    let group: Int32
     /// The closed-loop TCP connection this flow carries (data or ACKs), or -1.
     var tcp: Int32 = -1
-    var packetFlags: UInt8
-    let ttl: UInt8
     var tcpCarriesAcks = false
     private var storedSizeCap = Int32.max
     var highestDelivered: Int64 = -1
@@ -76,14 +73,9 @@ struct FlowState {
         set { storedSizeCap = Int32(clamping: newValue) }
     }
 
-    init(spec: FlowSpec, group: Int32) {
+    init(spec: FlowSpec) {
         self.spec = spec
-        self.group = group
-        ttl = spec.ttl
         sourceNode = spec.source.index
-        var flags: UInt8 = spec.dontFragment ? Packet.Flag.dontFragment : 0
-        if spec.key.ipVersion == 6 { flags |= Packet.Flag.ipv6 | Packet.Flag.dontFragment }
-        packetFlags = flags
     }
 }
 
@@ -94,11 +86,20 @@ struct FlowSends {
 }
 
 /// What a send and a drop read of a flow besides its counters (see
-/// ``Simulation/flowTags``).
+/// ``Simulation/flowTags``): its report group, and the TTL and
+/// ``Packet/Flag`` bits its packets start with.
 struct FlowTags {
     let group: Int32
     let ttl: UInt8
     let packetFlags: UInt8
+
+    init(spec: FlowSpec, group: Int32) {
+        self.group = group
+        ttl = spec.ttl
+        var flags: UInt8 = spec.dontFragment ? Packet.Flag.dontFragment : 0
+        if spec.key.ipVersion == 6 { flags |= Packet.Flag.ipv6 | Packet.Flag.dontFragment }
+        packetFlags = flags
+    }
 }
 
 /// Bookkeeping of a fragmented datagram: delivered when every fragment is,

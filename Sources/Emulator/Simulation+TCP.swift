@@ -61,7 +61,7 @@ extension Simulation {
         let flow = flows.base + f
         countSent(flow: f, size: size)
         var packet = Packet(flow: UInt32(f), size: UInt32(size), sequence: UInt32(truncatingIfNeeded: sequence), created: t,
-                            ttl: flow.pointee.ttl, flags: flow.pointee.packetFlags)
+                            ttl: flowTags[f].ttl, flags: flowTags[f].packetFlags)
         packet.payload = sack
         let uplink = nodes[Int(flow.pointee.sourceNode)].uplink
         if uplink < 0 {

@@ -248,10 +248,10 @@ public final class Simulation {
             groupSeries.append(BinnedCounters(binWidth: binWidth))
             group = Int32(groupNames.count - 1)
         }
-        flows.append(FlowState(spec: spec, group: group))
+        flows.append(FlowState(spec: spec))
         flowDestinations.append(spec.destination.index)
         flowSends.append(FlowSends())
-        flowTags.append(FlowTags(group: group, ttl: flows[flows.count - 1].ttl, packetFlags: flows[flows.count - 1].packetFlags))
+        flowTags.append(FlowTags(spec: spec, group: group))
         flows[flows.count - 1].sizeCap = sizeCap(for: spec)
         for n in nodes.indices { nodes[n].routeCache.append(0) }
         return FlowID(index: Int32(flows.count - 1))
@@ -271,17 +271,15 @@ public final class Simulation {
 
     /// Sends one packet of `flow` from its source host now (replay and TCP use this).
     public func send(flow: FlowID, size: Int) {
-        emit(flow: Int(flow.index), size: size, at: now.nanoseconds)
+        let f = Int(flow.index)
+        emit(flow: f, size: size, flags: flowTags[f].packetFlags, at: now.nanoseconds)
     }
 
     /// Sends one packet of `flow` now with its own Don't Fragment bit (a
     /// replayed packet keeps the bit it had in the capture).
     public func send(flow: FlowID, size: Int, dontFragment: Bool) {
         let f = Int(flow.index)
-        let flags = flows[f].packetFlags
-        flows[f].packetFlags = Simulation.flags(flags, dontFragment: dontFragment)
-        emit(flow: f, size: size, at: now.nanoseconds)
-        flows[f].packetFlags = flags
+        emit(flow: f, size: size, flags: Simulation.flags(flowTags[f].packetFlags, dontFragment: dontFragment), at: now.nanoseconds)
     }
 
     /// A flow's packet flags with the DF bit a replayed packet had (IPv6 keeps DF).
@@ -528,23 +526,25 @@ public final class Simulation {
             let size = source.pointee.nextSize()
             source.pointee.remaining &-= 1
             source.pointee.advance()
-            emit(flow: Int(source.pointee.flow), size: size, at: t)
+            let f = Int(source.pointee.flow)
+            emit(flow: f, size: size, flags: flowTags[f].packetFlags, at: t)
             let next = source.pointee.next
             let more = source.pointee.remaining > 0 && next < source.pointee.stop
             if !continueWith(more, next, order, last: last) { return }
         }
     }
 
-    /// Creates a packet of `flow` at its source host and sends it on the uplink.
+    /// Creates a packet of `flow` with the ``Packet/Flag`` bits `flags` at
+    /// its source host and sends it on the uplink.
     @inline(__always)
-    private func emit(flow f: Int, size requested: Int, at t: Int64) {
+    private func emit(flow f: Int, size requested: Int, flags: UInt8, at t: Int64) {
         let flow = flows.base + f
         let size = min(requested, flow.pointee.sizeCap)
         let sequence = flow.pointee.nextSequence
         flow.pointee.nextSequence &+= 1
         countSent(flow: f, size: size)
         let packet = Packet(flow: UInt32(truncatingIfNeeded: f), size: UInt32(truncatingIfNeeded: size), sequence: sequence,
-                            created: t, ttl: flow.pointee.ttl, flags: flow.pointee.packetFlags)
+                            created: t, ttl: flowTags[f].ttl, flags: flags)
         let uplink = nodes[Int(flow.pointee.sourceNode)].uplink
         if uplink < 0 {
             drop(packet, .noRoute, link: -1, now: t)
@@ -576,10 +576,7 @@ public final class Simulation {
             return
         }
         let node = nodes.base + Int(n)
-        if node.pointee.kind != .router || p.ttl <= 1 {
-            drop(p, node.pointee.kind != .router ? .noRoute : .ttlExpired, link: -1, now: t)
-            return
-        }
+        if endsHere(p, at: node, now: t) { return }
         p.ttl &-= 1
         let link: Int32
         let cached = node.pointee.routeCache[f]
@@ -600,11 +597,7 @@ public final class Simulation {
     @inline(never)
     private func receiveICMPError(_ p: Packet, at n: Int32, now t: Int64) {
         if icmpReachedSource(p, at: n) { return }
-        let node = nodes.base + Int(n)
-        if node.pointee.kind != .router || p.ttl <= 1 {
-            drop(p, node.pointee.kind != .router ? .noRoute : .ttlExpired, link: -1, now: t)
-            return
-        }
+        if endsHere(p, at: nodes.base + Int(n), now: t) { return }
         var forwarded = p
         forwarded.ttl &-= 1
         let link = routeTowardSource(at: Int(n), flow: Int(p.flow))
@@ -613,6 +606,15 @@ public final class Simulation {
         } else {
             transmitOutOfLine(forwarded, on: Int(link), now: t)
         }
+    }
+
+    /// Whether a packet that is not for `node` ends there, dropped: at a
+    /// host (no route onward) or at a router where its TTL runs out.
+    @inline(__always)
+    private func endsHere(_ p: Packet, at node: UnsafeMutablePointer<Node>, now t: Int64) -> Bool {
+        guard node.pointee.kind != .router || p.ttl <= 1 else { return false }
+        drop(p, node.pointee.kind != .router ? .noRoute : .ttlExpired, link: -1, now: t)
+        return true
     }
 
     /// Whether an ICMP error has reached its flow's source, where it is
@@ -857,7 +859,7 @@ public final class Simulation {
             flow.pointee.statistics.longestGapStart = previous
         }
         flow.pointee.statistics.lastDelivery = t
-        let series = groupSeries.base + Int(flow.pointee.group)
+        let series = groupSeries.base + Int(flowTags[Int(p.flow)].group)
         series.pointee.advance(to: t)
         series.pointee.packets &+= 1
         series.pointee.bytes &+= bytes

@@ -360,12 +360,12 @@ struct FrameSource {
 
     /// This packet's direction, mapped on first sight (new directions go out
     /// with the chunk that first uses them).
-    @inline(__always)
     ///
     /// `info` is passed by address (it is not changed): a copy of the
     /// value, written field by field by the parser a moment before, was
     /// read back in wide loads that waited for those stores (perf had a
     /// third of the reader's loop on that copy).
+    @inline(__always)
     mutating func directionFor(info: inout PacketInfo, bytes: UnsafeRawBufferPointer, chunk: WorkChunk) -> Int? {
         // The usual case, a known direction, inline; the rest out of line.
         if let f = table.find(info.ip.flow), f >= 0 { return Int(f) }
