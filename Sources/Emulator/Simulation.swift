@@ -1063,6 +1063,7 @@ public final class Simulation {
         let f = Int(flow.index)
         let key = flows[f].spec.key
         var links: [LinkID] = []
+        links.reserveCapacity(8)
         var link = nodes[Int(flows[f].sourceNode)].uplink
         if link < 0 { return Path(links: [], stop: .noRoute) }
         while links.count < 32 {

@@ -116,9 +116,18 @@ struct ConversationTable {
     /// vector multiply whose latency sat on every lookup's path.)
     @inline(__always)
     static func hash(_ k: FlowKey) -> Int {
-        let low = k.sourceLow ^ (k.destinationLow << 32 | k.destinationLow >> 32)
-        let rest = k.sourceHigh ^ (k.destinationHigh << 32 | k.destinationHigh >> 32)
-            ^ (UInt64(k.sourcePort) << 24 | UInt64(k.destinationPort) << 8 | UInt64(k.ipProtocol)) &* 0x1_0000_0001
+        hash(sourceLow: k.sourceLow, destinationLow: k.destinationLow,
+             high: k.sourceHigh ^ (k.destinationHigh << 32 | k.destinationHigh >> 32),
+             sourcePort: k.sourcePort, destinationPort: k.destinationPort, ipProtocol: k.ipProtocol)
+    }
+
+    /// ``hash(_:)`` of a key given as parts (`high` folds the two high
+    /// address words; 0 for IPv4).
+    @inline(__always)
+    static func hash(sourceLow: UInt64, destinationLow: UInt64, high: UInt64,
+                     sourcePort: UInt16, destinationPort: UInt16, ipProtocol: UInt8) -> Int {
+        let low = sourceLow ^ (destinationLow << 32 | destinationLow >> 32)
+        let rest = high ^ (UInt64(sourcePort) << 24 | UInt64(destinationPort) << 8 | UInt64(ipProtocol)) &* 0x1_0000_0001
         var h = (low &* 0x9E37_79B9_7F4A_7C15) ^ (rest &* 0xC2B2_AE3D_27D4_EB4F)
         h ^= h >> 29
         h ^= h >> 47
@@ -133,6 +142,28 @@ struct ConversationTable {
             if !wideHoldsIPv4 { return nil }
         }
         return findWide(key)
+    }
+
+    /// The flow of an IPv4 key given as its parts, if the compact table
+    /// holds it (nil: look the whole key up with ``find(_:)``). For the
+    /// reader's per-packet lookup: the parts are read one by one from a
+    /// parse the parser has just written field by field, where a copy of
+    /// the whole key is read in wide loads that wait for those stores.
+    @inline(__always)
+    func findCompact(source: UInt32, destination: UInt32, sourcePort: UInt16, destinationPort: UInt16,
+                     ipProtocol: UInt8) -> Int32? {
+        let k = CompactKey(addresses: UInt64(source) << 32 | UInt64(destination),
+                           ports: UInt32(sourcePort) << 16 | UInt32(destinationPort), ipProtocol: ipProtocol)
+        let h = ConversationTable.hash(sourceLow: UInt64(source), destinationLow: UInt64(destination), high: 0,
+                                       sourcePort: sourcePort, destinationPort: destinationPort, ipProtocol: ipProtocol)
+        return compact.withUnsafeBufferPointer { table in
+            var i = h & compactMask
+            while !table[i].isEmpty {
+                if table[i].holds(k) { return table[i].flow }
+                i = (i &+ 1) & compactMask
+            }
+            return nil
+        }
     }
 
     @inline(__always)

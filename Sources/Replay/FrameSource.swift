@@ -367,8 +367,20 @@ struct FrameSource {
     /// third of the reader's loop on that copy).
     @inline(__always)
     mutating func directionFor(info: inout PacketInfo, bytes: UnsafeRawBufferPointer, chunk: WorkChunk) -> Int? {
-        // The usual case, a known direction, inline; the rest out of line.
-        if let f = table.find(info.ip.flow), f >= 0 { return Int(f) }
+        // The usual case, a known IPv4 direction, inline, its key read part
+        // by part (see ``ConversationTable/findCompact(source:destination:sourcePort:destinationPort:ipProtocol:)``);
+        // the rest out of line.
+        if info.ip.flow.ipVersion == 4 {
+            let source = info.ip.flow.sourceLow, destination = info.ip.flow.destinationLow
+            if (info.ip.flow.sourceHigh | info.ip.flow.destinationHigh | (source | destination) >> 32) == 0,
+               let f = table.findCompact(source: UInt32(truncatingIfNeeded: source), destination: UInt32(truncatingIfNeeded: destination),
+                                         sourcePort: info.ip.flow.sourcePort, destinationPort: info.ip.flow.destinationPort,
+                                         ipProtocol: info.ip.flow.ipProtocol), f >= 0 {
+                return Int(f)
+            }
+        } else if let f = table.find(info.ip.flow), f >= 0 {
+            return Int(f)
+        }
         return directionForOther(info: &info, bytes: bytes, chunk: chunk)
     }
 

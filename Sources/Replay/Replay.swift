@@ -60,11 +60,17 @@ public struct ReplayError: Error, Sendable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// One mapped address, for reversing the mapping in the report.
+/// One mapped address, for reversing the mapping in the report. The
+/// addresses are kept as numbers and written out when asked for (a replay
+/// maps thousands; a text report shows six).
 public struct AddressMapping: Sendable, Equatable {
-    public var original: String
-    public var mapped: String
+    let originalAddress: AddressMapper.FlowKeyAddress
+    let mappedAddress: AddressMapper.FlowKeyAddress
     public var site: Site
+    /// The capture's address.
+    public var original: String { AddressMapper.text(originalAddress) }
+    /// The address it became in the topology.
+    public var mapped: String { AddressMapper.text(mappedAddress) }
 }
 
 /// What a replay did with every frame, and what the network did with every packet.
@@ -158,6 +164,8 @@ struct Feeder {
     var source: FrameSource?
     var captures: [LinkCapture] = []
     var taps: [(link: LinkID, capture: Int, towardAWS: Bool)] = []
+    /// Group labels made so far (see ``groupLabel(from:to:)``).
+    var groupLabels: [(from: Site, to: Site, label: String)] = []
     /// ICMP type and code per emulator flow of the replay, for the taps.
     let icmpByFlow = ICMPBook()
 
@@ -329,12 +337,21 @@ struct Feeder {
 
     mutating func newFlow(_ d: Int) -> FlowID {
         let dir = directions[d].plan
-        let id = scenario.addExternalFlow(spec(dir), label: "replay \(dir.from.label) -> \(dir.to.label)", from: dir.from, to: dir.to)
+        let id = scenario.addExternalFlow(spec(dir), label: groupLabel(from: dir.from, to: dir.to), from: dir.from, to: dir.to)
         flowOfDirection[d] = id.index
         if dir.mapped.ipProtocol == IPProtocol.icmp || dir.mapped.ipProtocol == IPProtocol.icmpv6 {
             icmpByFlow.set(Int(id.index), (dir.icmpType, dir.icmpCode))
         }
         return id
+    }
+
+    /// The report group of replayed flows from one site to another, made
+    /// once per pair (every flow of the group then shares one string).
+    mutating func groupLabel(from: Site, to: Site) -> String {
+        if let known = groupLabels.first(where: { $0.from == from && $0.to == to }) { return known.label }
+        let label = "replay \(from.label) -> \(to.label)"
+        groupLabels.append((from, to, label))
+        return label
     }
 
     mutating func newConnection(_ d: Int, configuration: TCPConfiguration, at t: Int64) -> TCPConnectionID {
@@ -399,17 +416,21 @@ struct AddressMapper {
         var address: FlowKeyAddress
         var site: Site
     }
-    private var next: [Site: UInt64] = [:]
+    /// The next host number of each site, by ``Site/allCases`` position.
+    private var next = [UInt64](repeating: 0, count: Site.allCases.count)
     private(set) var mappings: [AddressMapping] = []
 
     /// An address as the two halves of a flow key field, with its family.
-    struct FlowKeyAddress: Hashable {
+    struct FlowKeyAddress: Hashable, Sendable {
         var high: UInt64
         var low: UInt64
         var v6: Bool
     }
 
-    init(plan: AddressPlan) { self.plan = plan }
+    init(plan: AddressPlan) {
+        self.plan = plan
+        assigned.reserveCapacity(1024)
+    }
 
     mutating func map(_ key: inout FlowKey, sourceSite: Site, destinationSite: Site) {
         let v6 = key.ipVersion == 6
@@ -421,8 +442,9 @@ struct AddressMapper {
 
     private mutating func mapped(_ a: FlowKeyAddress, site: Site) -> FlowKeyAddress {
         if let m = assigned[SiteAddress(address: a, site: site)] { return m }
-        let n = next[site, default: 0]
-        next[site] = n + 1
+        let slot = Site.allCases.firstIndex(of: site)!
+        let n = next[slot]
+        next[slot] = n + 1
         let m: FlowKeyAddress
         if a.v6 {
             let p: IPv6Prefix = site == .onPrem ? plan.onPrem6 : site == .vpc1 ? plan.vpc1_6 : site == .vpc2 ? plan.vpc2_6 : plan.branch6
@@ -437,7 +459,7 @@ struct AddressMapper {
             m = FlowKeyAddress(high: 0, low: UInt64(p.address.rawValue) + offset, v6: false)
         }
         assigned[SiteAddress(address: a, site: site)] = m
-        mappings.append(AddressMapping(original: AddressMapper.text(a), mapped: AddressMapper.text(m), site: site))
+        mappings.append(AddressMapping(originalAddress: a, mappedAddress: m, site: site))
         return m
     }
 

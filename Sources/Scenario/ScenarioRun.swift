@@ -490,16 +490,20 @@ public final class ScenarioRun {
     func paths(_ flows: [FlowID]) -> ([RoutePath], [Int]) {
         let sim = network.simulation
         var result: [RoutePath] = []
+        // The distinct paths by link, compared before any name is written
+        // out (a replay has thousands of flows on a handful of paths).
+        var distinct: [Simulation.Path] = []
         var which: [Int] = []
+        which.reserveCapacity(flows.count)
         for f in flows {
             let p = sim.path(of: f)
-            let names = p.links.map { sim.name(of: $0) }
-            if let i = result.firstIndex(where: { $0.links == names && $0.stop == p.stop }) {
+            if let i = distinct.firstIndex(of: p) {
                 result[i].flows += 1
                 which.append(i)
             } else {
                 which.append(result.count)
-                result.append(RoutePath(links: names, stop: p.stop, flows: 1))
+                distinct.append(p)
+                result.append(RoutePath(links: p.links.map { sim.name(of: $0) }, stop: p.stop, flows: 1))
             }
         }
         return (result, which)
