@@ -1075,7 +1075,12 @@ public final class Simulation {
             let n = Int(channels[Int(link)].to)
             if n == Int(flowDestinations[f]) { return Path(links: links, stop: nil) }
             if nodes[n].kind != .router { return Path(links: links, stop: .noRoute) }
-            link = decide(at: n, key: key)
+            // The router's cached decision for the flow when its FIB has not
+            // changed since (the same link a fresh one gives, without the
+            // lookup: a replay asks this of thousands of flows at the end).
+            let cached = nodes[n].routeCache[f]
+            link = UInt32(truncatingIfNeeded: cached >> 32) == nodes[n].fibVersion
+                ? Int32(truncatingIfNeeded: cached & 0xFFFF_FFFF) &- 1 : decide(at: n, key: key)
             if link < 0 { return Path(links: links, stop: .noRoute) }
         }
         return Path(links: links, stop: .ttlExpired)

@@ -25,6 +25,9 @@ final class WorkChunk: @unchecked Sendable {
     static let capacity = 4096
     let items = UnsafeMutablePointer<ReplayWork>.allocate(capacity: WorkChunk.capacity)
     var count = 0
+    /// How many items this chunk takes before it is handed over: the
+    /// capacity, less for the first chunks of a replay (see ``ChunkPipe/acquireEmpty()``).
+    var limit = WorkChunk.capacity
     /// Directions first seen in this chunk, in order of their indices.
     var newDirections: [DirectionPlan] = []
     /// The reader's last chunk.
@@ -33,7 +36,7 @@ final class WorkChunk: @unchecked Sendable {
     init() { newDirections.reserveCapacity(64) }
     deinit { items.deallocate() }
 
-    var isFull: Bool { count == WorkChunk.capacity }
+    var isFull: Bool { count >= limit }
 
     func reset() {
         count = 0
@@ -59,6 +62,10 @@ final class ChunkPipe: @unchecked Sendable {
     private var produceIndex = 0
     private var consumeIndex = 0
 
+    /// The first chunk takes capacity >> rampChunks items, each next one
+    /// twice as many, up to the capacity.
+    static let rampChunks = 4
+
     init(depth: Int = 4) {
         chunks = (0..<depth).map { _ in WorkChunk() }
     }
@@ -68,8 +75,12 @@ final class ChunkPipe: @unchecked Sendable {
         let wanted = produceIndex - chunks.count + 1
         released.wait(untilCountReaches: wanted)
         let chunk = chunks[produceIndex % chunks.count]
-        produceIndex += 1
         chunk.reset()
+        // The first chunks are small, so the simulation starts soon: a
+        // replay's first packets are mostly new conversations, slow to read,
+        // and the simulation waited milliseconds for a whole first chunk.
+        chunk.limit = WorkChunk.capacity >> max(ChunkPipe.rampChunks &- produceIndex, 0)
+        produceIndex += 1
         return chunk
     }
 

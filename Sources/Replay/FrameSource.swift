@@ -212,7 +212,7 @@ struct FrameSource {
                 pipe.publish(chunk)
                 chunk = pipe.acquireEmpty()
             }
-            let n = queue.moveFirst(min(left, WorkChunk.capacity &- chunk.count), to: chunk.items + chunk.count)
+            let n = queue.moveFirst(min(left, chunk.limit &- chunk.count), to: chunk.items + chunk.count)
             chunk.count &+= n
             left &-= n
         }

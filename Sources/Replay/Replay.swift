@@ -41,7 +41,7 @@ public struct ReplayOptions: Sendable {
     /// times; the emulator's TCP decides when they cross the network (and
     /// makes its own ACKs). nil replays TCP packets as they are (open loop).
     public var closedLoopTCP: TCPConfiguration? = nil
-    /// Called after every chunk of 4,096 packets with the packets sent so far
+    /// Called after every chunk (up to 4,096 packets) with the packets sent so far
     /// and the virtual time reached (for a progress line).
     public var progress: (@Sendable (_ packets: Int, _ now: SimTime) -> Void)? = nil
     /// Whether the reader thread may send on the hosts' uplinks itself (see

@@ -29,6 +29,15 @@ import Testing
         #expect(table.count == oracle.count)
         for k in keys { #expect(table.find(k) == oracle[k]) }
         for k in keys.prefix(2_000) { #expect(table.find(k.reversed) == oracle[k.reversed]) }
+        // The reader's lookup of an IPv4 key by its parts gives the same answers.
+        for k in keys.prefix(4_000) where k.ipVersion == 4 {
+            for key in [k, k.reversed] {
+                let byParts = table.findCompact(source: UInt32(key.sourceLow), destination: UInt32(key.destinationLow),
+                                                sourcePort: key.sourcePort, destinationPort: key.destinationPort,
+                                                ipProtocol: key.ipProtocol)
+                #expect(byParts == oracle[key])
+            }
+        }
         var absent = FlowKey()
         absent.sourceLow = 1; absent.ipVersion = 4
         #expect(table.find(absent) == nil)
