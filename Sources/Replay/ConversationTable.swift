@@ -168,15 +168,9 @@ struct ConversationTable {
 
     @inline(__always)
     private func findCompact(_ key: FlowKey) -> Int32? {
-        let k = CompactKey(key)
-        return compact.withUnsafeBufferPointer { table in
-            var i = ConversationTable.hash(key) & compactMask
-            while !table[i].isEmpty {
-                if table[i].holds(k) { return table[i].flow }
-                i = (i &+ 1) & compactMask
-            }
-            return nil
-        }
+        // A compact key's high words are 0: its hash is that of its parts.
+        findCompact(source: UInt32(truncatingIfNeeded: key.sourceLow), destination: UInt32(truncatingIfNeeded: key.destinationLow),
+                    sourcePort: key.sourcePort, destinationPort: key.destinationPort, ipProtocol: key.ipProtocol)
     }
 
     private func findWide(_ key: FlowKey) -> Int32? {
