@@ -159,21 +159,20 @@ struct WiresharkOracleTests {
 
     /// The explicit rules must not swallow whole files: pin where they apply today.
     @Test func explicitRulesCoverOnlyTheExpectedFrames() throws {
+        // The three captures must be there: a missing row fails the test
+        // rather than leaving it nothing to check.
         let manifest = sharedManifest()
-        if let fragments = manifest.first(where: { $0.file == "pcapplusplus__ip4_fragments.pcap" }) {
-            let outcome = try Self.compare(fragments)
-            #expect(outcome.nestedPayloadFrames.isEmpty)
-            #expect(outcome.fragmentFrames.count >= 10 && outcome.fragmentFrames.count < outcome.frames)
-        }
-        if let openflow = manifest.first(where: { $0.file == "tcpdump__of13_ericsson.pcapng" }) {
-            let outcome = try Self.compare(openflow)
-            #expect(outcome.nestedPayloadFrames.count == 4)
-            #expect(outcome.exact == outcome.frames - 4)
-        }
-        if let tunnels = manifest.first(where: { $0.file == "zeek__vxlan-encapsulated-http.pcap" }) {
-            let outcome = try Self.compare(tunnels)
-            #expect(outcome.exact == outcome.frames)
-        }
+        let fragments = try #require(manifest.first(where: { $0.file == "pcapplusplus__ip4_fragments.pcap" }))
+        let fragmentOutcome = try Self.compare(fragments)
+        #expect(fragmentOutcome.nestedPayloadFrames.isEmpty)
+        #expect(fragmentOutcome.fragmentFrames.count >= 10 && fragmentOutcome.fragmentFrames.count < fragmentOutcome.frames)
+        let openflow = try #require(manifest.first(where: { $0.file == "tcpdump__of13_ericsson.pcapng" }))
+        let openflowOutcome = try Self.compare(openflow)
+        #expect(openflowOutcome.nestedPayloadFrames.count == 4)
+        #expect(openflowOutcome.exact == openflowOutcome.frames - 4)
+        let tunnels = try #require(manifest.first(where: { $0.file == "zeek__vxlan-encapsulated-http.pcap" }))
+        let tunnelOutcome = try Self.compare(tunnels)
+        #expect(tunnelOutcome.exact == tunnelOutcome.frames)
     }
 }
 
