@@ -578,13 +578,7 @@ public final class Simulation {
         let node = nodes.base + Int(n)
         if endsHere(p, at: node, now: t) { return }
         p.ttl &-= 1
-        let link: Int32
-        let cached = node.pointee.routeCache[f]
-        if UInt32(truncatingIfNeeded: cached >> 32) == node.pointee.fibVersion {
-            link = Int32(truncatingIfNeeded: cached & 0xFFFF_FFFF) &- 1
-        } else {
-            link = route(at: Int(n), flow: f)
-        }
+        let link = routedLink(at: Int(n), flow: f)
         if link < 0 {
             drop(p, .noRoute, link: -1, now: t)
         } else {
@@ -628,6 +622,18 @@ public final class Simulation {
         let learnt = flows[f].statistics.learntPathMTU
         flows[f].statistics.learntPathMTU = learnt == 0 ? reported : min(learnt, reported)
         return true
+    }
+
+    /// The link router `n` sends flow `f` on, or -1: its cached decision
+    /// while the router's FIB is unchanged, else a fresh one (cached).
+    @inline(__always)
+    private func routedLink(at n: Int, flow f: Int) -> Int32 {
+        let node = nodes.base + n
+        let cached = node.pointee.routeCache[f]
+        if UInt32(truncatingIfNeeded: cached >> 32) == node.pointee.fibVersion {
+            return Int32(truncatingIfNeeded: cached & 0xFFFF_FFFF) &- 1
+        }
+        return route(at: n, flow: f)
     }
 
     /// The link router `n` sends flow `f` on, or -1, decided afresh and
@@ -1075,12 +1081,9 @@ public final class Simulation {
             let n = Int(channels[Int(link)].to)
             if n == Int(flowDestinations[f]) { return Path(links: links, stop: nil) }
             if nodes[n].kind != .router { return Path(links: links, stop: .noRoute) }
-            // The router's cached decision for the flow when its FIB has not
-            // changed since (the same link a fresh one gives, without the
-            // lookup: a replay asks this of thousands of flows at the end).
-            let cached = nodes[n].routeCache[f]
-            link = UInt32(truncatingIfNeeded: cached >> 32) == nodes[n].fibVersion
-                ? Int32(truncatingIfNeeded: cached & 0xFFFF_FFFF) &- 1 : decide(at: n, key: key)
+            // The decision a packet would get (a replay asks this of
+            // thousands of flows at the end: most are cached).
+            link = routedLink(at: n, flow: f)
             if link < 0 { return Path(links: links, stop: .noRoute) }
         }
         return Path(links: links, stop: .ttlExpired)

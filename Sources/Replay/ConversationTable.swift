@@ -107,7 +107,14 @@ struct ConversationTable {
     /// Whether `k` fits a compact slot: IPv4, its addresses 32-bit.
     @inline(__always)
     static func isCompact(_ k: FlowKey) -> Bool {
-        k.ipVersion == 4 && (k.sourceHigh | k.destinationHigh | (k.sourceLow | k.destinationLow) >> 32) == 0
+        isCompact(version: k.ipVersion, sourceHigh: k.sourceHigh, destinationHigh: k.destinationHigh,
+                  sourceLow: k.sourceLow, destinationLow: k.destinationLow)
+    }
+
+    /// ``isCompact(_:)`` of a key given as parts.
+    @inline(__always)
+    static func isCompact(version: UInt8, sourceHigh: UInt64, destinationHigh: UInt64, sourceLow: UInt64, destinationLow: UInt64) -> Bool {
+        version == 4 && (sourceHigh | destinationHigh | (sourceLow | destinationLow) >> 32) == 0
     }
 
     /// Two scalar multiplications: the addresses' low words in one (an IPv4
@@ -137,18 +144,28 @@ struct ConversationTable {
     /// The flow `key` maps to, or nil.
     @inline(__always)
     func find(_ key: FlowKey) -> Int32? {
-        if ConversationTable.isCompact(key) {
-            if let f = findCompact(key) { return f }
-            if !wideHoldsIPv4 { return nil }
-        }
-        return findWide(key)
+        guard ConversationTable.isCompact(key) else { return findWide(key) }
+        return find(ipv4Source: UInt32(truncatingIfNeeded: key.sourceLow), destination: UInt32(truncatingIfNeeded: key.destinationLow),
+                    sourcePort: key.sourcePort, destinationPort: key.destinationPort, ipProtocol: key.ipProtocol)
     }
 
-    /// The flow of an IPv4 key given as its parts, if the compact table
-    /// holds it (nil: look the whole key up with ``find(_:)``). For the
+    /// ``find(_:)`` of a compact IPv4 key given as its parts. For the
     /// reader's per-packet lookup: the parts are read one by one from a
     /// parse the parser has just written field by field, where a copy of
     /// the whole key is read in wide loads that wait for those stores.
+    @inline(__always)
+    func find(ipv4Source source: UInt32, destination: UInt32, sourcePort: UInt16, destinationPort: UInt16,
+              ipProtocol: UInt8) -> Int32? {
+        if let f = findCompact(source: source, destination: destination, sourcePort: sourcePort,
+                               destinationPort: destinationPort, ipProtocol: ipProtocol) { return f }
+        guard wideHoldsIPv4 else { return nil }
+        // Flows past the compact range are in the wide table.
+        return findWide(CompactKey(addresses: UInt64(source) << 32 | UInt64(destination),
+                                   ports: UInt32(sourcePort) << 16 | UInt32(destinationPort), ipProtocol: ipProtocol).flowKey)
+    }
+
+    /// The flow of a compact IPv4 key given as its parts, if the compact
+    /// table holds it (nil: not there, though the wide table may hold it).
     @inline(__always)
     func findCompact(source: UInt32, destination: UInt32, sourcePort: UInt16, destinationPort: UInt16,
                      ipProtocol: UInt8) -> Int32? {

@@ -208,10 +208,7 @@ struct FrameSource {
     static func move(_ count: Int, from queue: inout WorkQueue, into chunk: inout WorkChunk, _ pipe: ChunkPipe) {
         var left = count
         while left > 0 {
-            if chunk.isFull {
-                pipe.publish(chunk)
-                chunk = pipe.acquireEmpty()
-            }
+            makeRoom(in: &chunk, pipe)
             let n = queue.moveFirst(min(left, chunk.limit &- chunk.count), to: chunk.items + chunk.count)
             chunk.count &+= n
             left &-= n
@@ -222,10 +219,7 @@ struct FrameSource {
     /// when it is full).
     @inline(__always)
     private static func nextSlot(of chunk: inout WorkChunk, _ pipe: ChunkPipe) -> UnsafeMutablePointer<ReplayWork> {
-        if chunk.isFull {
-            pipe.publish(chunk)
-            chunk = pipe.acquireEmpty()
-        }
+        makeRoom(in: &chunk, pipe)
         let slot = chunk.items + chunk.count
         chunk.count += 1
         // The slots ahead were last read on the simulation's core: ask for
@@ -233,6 +227,14 @@ struct FrameSource {
         // of the chunk it fetches nothing that matters).
         dxemu_prefetch_for_write(chunk.items + (chunk.count &+ FrameSource.chunkWriteAhead))
         return slot
+    }
+
+    /// Hands the chunk over and takes an empty one, when it is full.
+    @inline(__always)
+    private static func makeRoom(in chunk: inout WorkChunk, _ pipe: ChunkPipe) {
+        guard chunk.isFull else { return }
+        pipe.publish(chunk)
+        chunk = pipe.acquireEmpty()
     }
 
     /// How many work items ahead of the next one the chunk is fetched.
@@ -367,29 +369,30 @@ struct FrameSource {
     /// third of the reader's loop on that copy).
     @inline(__always)
     mutating func directionFor(info: inout PacketInfo, bytes: UnsafeRawBufferPointer, chunk: WorkChunk) -> Int? {
-        // The usual case, a known IPv4 direction, inline, its key read part
-        // by part (see ``ConversationTable/findCompact(source:destination:sourcePort:destinationPort:ipProtocol:)``);
-        // the rest out of line.
-        if info.ip.flow.ipVersion == 4 {
-            let source = info.ip.flow.sourceLow, destination = info.ip.flow.destinationLow
-            if (info.ip.flow.sourceHigh | info.ip.flow.destinationHigh | (source | destination) >> 32) == 0,
-               let f = table.findCompact(source: UInt32(truncatingIfNeeded: source), destination: UInt32(truncatingIfNeeded: destination),
-                                         sourcePort: info.ip.flow.sourcePort, destinationPort: info.ip.flow.destinationPort,
-                                         ipProtocol: info.ip.flow.ipProtocol), f >= 0 {
-                return Int(f)
-            }
-        } else if let f = table.find(info.ip.flow), f >= 0 {
-            return Int(f)
+        // The usual case, an IPv4 key, is looked up part by part (see
+        // ``ConversationTable/find(ipv4Source:destination:sourcePort:destinationPort:ipProtocol:)``);
+        // a known direction returns here, the rest goes out of line.
+        let found: Int32?
+        if ConversationTable.isCompact(version: info.ip.flow.ipVersion, sourceHigh: info.ip.flow.sourceHigh,
+                                       destinationHigh: info.ip.flow.destinationHigh, sourceLow: info.ip.flow.sourceLow,
+                                       destinationLow: info.ip.flow.destinationLow) {
+            found = table.find(ipv4Source: UInt32(truncatingIfNeeded: info.ip.flow.sourceLow),
+                               destination: UInt32(truncatingIfNeeded: info.ip.flow.destinationLow),
+                               sourcePort: info.ip.flow.sourcePort, destinationPort: info.ip.flow.destinationPort,
+                               ipProtocol: info.ip.flow.ipProtocol)
+        } else {
+            found = table.find(info.ip.flow)
         }
-        return directionForOther(info: &info, bytes: bytes, chunk: chunk)
+        if let f = found, f >= 0 { return Int(f) }
+        return directionForOther(found: found, info: &info, bytes: bytes, chunk: chunk)
     }
 
-    /// ``directionFor(info:bytes:chunk:)`` for a key outside the topology or not yet seen.
+    /// ``directionFor(info:bytes:chunk:)`` for a key outside the topology
+    /// (`found` is its negative marker) or not yet seen (`found` is nil).
     @inline(never)
-    mutating func directionForOther(info: inout PacketInfo, bytes: UnsafeRawBufferPointer, chunk: WorkChunk) -> Int? {
+    mutating func directionForOther(found: Int32?, info: inout PacketInfo, bytes: UnsafeRawBufferPointer, chunk: WorkChunk) -> Int? {
         let key = info.ip.flow
-        if let f = table.find(key) {
-            if f >= 0 { return Int(f) }
+        if let f = found {
             if f == FrameSource.outsideTopology { skipped.outsideTopology += 1 } else { skipped.noSite += 1 }
             return nil
         }

@@ -32,9 +32,9 @@ import Testing
         // The reader's lookup of an IPv4 key by its parts gives the same answers.
         for k in keys.prefix(4_000) where k.ipVersion == 4 {
             for key in [k, k.reversed] {
-                let byParts = table.findCompact(source: UInt32(key.sourceLow), destination: UInt32(key.destinationLow),
-                                                sourcePort: key.sourcePort, destinationPort: key.destinationPort,
-                                                ipProtocol: key.ipProtocol)
+                let byParts = table.find(ipv4Source: UInt32(key.sourceLow), destination: UInt32(key.destinationLow),
+                                             sourcePort: key.sourcePort, destinationPort: key.destinationPort,
+                                             ipProtocol: key.ipProtocol)
                 #expect(byParts == oracle[key])
             }
         }
